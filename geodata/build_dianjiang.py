@@ -1,0 +1,1308 @@
+"""Build the illustrative Dianjiang park model that parkmap embeds.
+
+The Dianjiang County (Chongqing) transformation demonstration industrial park has no
+published plan map. This script draws a *plausible* model of it from public
+descriptions (town points from GeoNames, area totals and names from a 2023 county
+article and press reports) and writes one GeoJSON file per layer plus
+``metadata.json`` into ``src/parkmap/datasets/dianjiang/``.
+
+Everything is constructed in EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E,
+metres) and converted to WGS84 at the end. Most shapes are laid out in a local "belt
+frame": ``s`` metres along the line from the county town to Chengxi (bearing about
+212 degrees) and ``u`` metres to its left (south-east). The frame is a rigid motion,
+so areas and distances in it equal those in EPSG:4545.
+
+The output is deterministic (no randomness). After writing, the files are read back
+and checked; any broken rule raises ``ValueError``. Run with::
+
+    /work/venv/bin/python geodata/build_dianjiang.py
+
+See ``geodata/README.md`` for provenance: the model is illustrative, not surveyed data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from shapely import affinity
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import split
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT_DIR = ROOT / "src" / "parkmap" / "datasets" / "dianjiang"
+METRIC_CRS = "EPSG:4545"
+WGS84 = "EPSG:4326"
+DECIMALS = 7
+M2_PER_MU = 10_000 / 15
+
+BELT_AREA_M2 = 30.0e6
+BOUNDARY_AREA_M2 = 18.0e6
+GAOAN_AREA_M2 = 1.2e6
+GAOAN_BOUNDARY_M2 = 0.7e6
+AREA_TOLERANCE = 0.003
+CLUSTER_INSET_M = 25.0
+SUBPARK_INSET_M = 12.0
+SLIVER_M2 = 10_000.0
+
+# GeoNames points (lon, lat); see shared facts/geography.md.
+TOWN = (107.34545, 30.33355)  # 垫江县城 / 桂溪, GeoNames 1809467
+TAIPING = (107.29287, 30.26204)  # 太平镇, GeoNames 1793614
+CHENGXI = (107.25890, 30.20921)  # 澄溪镇, GeoNames 1815193
+GAOAN = (107.46197, 30.29019)  # 高安镇, GeoNames 1810625
+STATION = (107.372, 30.300)  # 垫江站, position a guess from press reports
+
+SEED = "seed article 2023-03-23"
+PRESS = "press reports"
+
+# Belt outline: (s, u_west, u_east) in metres, before scaling to 30 km2.
+BELT_STATIONS = (
+    (250, -450, 2000),
+    (1200, -700, 1900),
+    (2600, -850, 1500),
+    (4200, -950, 1150),
+    (5800, -1000, 950),
+    (7400, -1050, 900),
+    (9000, -1150, 850),
+    (9800, -1100, 800),
+    (11200, -1000, 800),
+    (12800, -900, 800),
+    (14400, -800, 850),
+    (15500, -700, 900),
+    (16350, -600, 750),
+)
+# Strips along the belt edges kept outside the development boundary: (s, west, east)
+# widths in metres, scaled together until the boundary holds 18 km2.
+MARGIN_STATIONS = (
+    (250, 150, 300),
+    (2600, 250, 300),
+    (5800, 300, 250),
+    (9000, 300, 300),
+    (11200, 300, 250),
+    (12800, 400, 180),
+    (16350, 420, 150),
+)
+# How far the ecological red line reaches into the belt from its west edge (s, m).
+RED_LINE_STATIONS = ((250, -150), (2600, -40), (5800, 50), (9000, 90), (12800, 170), (16350, 260))
+
+Coords = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A rigid local frame: ``s`` along a bearing from an origin, ``u`` to its left.
+
+    Parameters
+    ----------
+    x0, y0 : float
+        Origin in EPSG:4545 metres.
+    bearing_deg : float
+        Direction of the ``s`` axis, degrees clockwise from grid north.
+    """
+
+    x0: float
+    y0: float
+    bearing_deg: float
+
+    @property
+    def _axes(self) -> tuple[float, float, float, float]:
+        b = math.radians(self.bearing_deg)
+        ax, ay = math.sin(b), math.cos(b)
+        return ax, ay, -ay, ax
+
+    def to_map(self, geom: BaseGeometry) -> BaseGeometry:
+        """Move a geometry drawn in frame coordinates to EPSG:4545."""
+        ax, ay, nx, ny = self._axes
+        return affinity.affine_transform(geom, [ax, nx, ay, ny, self.x0, self.y0])
+
+    def to_frame(self, geom: BaseGeometry) -> BaseGeometry:
+        """Move an EPSG:4545 geometry into frame coordinates."""
+        ax, ay, nx, ny = self._axes
+        xoff = -(ax * self.x0 + ay * self.y0)
+        yoff = -(nx * self.x0 + ny * self.y0)
+        return affinity.affine_transform(geom, [ax, ay, nx, ny, xoff, yoff])
+
+    def point(self, s: float, u: float) -> Point:
+        """A point at frame position (s, u)."""
+        return self.to_map(Point(s, u))
+
+    def line(self, coords: Coords) -> LineString:
+        """A line through frame positions."""
+        return self.to_map(LineString(coords))
+
+    def polygon(self, coords: Coords) -> Polygon:
+        """A polygon with frame-position vertices."""
+        return self.to_map(Polygon(coords))
+
+    def rect(self, s0: float, s1: float, u0: float, u1: float) -> Polygon:
+        """A rectangle aligned with the frame axes."""
+        return self.to_map(shapely.box(s0, u0, s1, u1))
+
+
+@dataclass(frozen=True)
+class SubparkSpec:
+    """Layout of one sub-park: identity, frame box and internal roads."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    industry: str
+    industry_code: str
+    landuse_code: str
+    cluster: str
+    box: tuple[float, float, float, float]  # s0, s1, u0, u1 in the belt frame
+    cross_roads: tuple[float, ...]  # s of branch roads across the sub-park
+    road_status: str
+    built_every: int  # every n-th parcel gets an existing factory; 0 = none
+    source: str
+    confidence: str
+
+
+SUBPARKS = (
+    SubparkSpec(
+        "sp-auto", "汽摩零部件产业园", "Auto & motorcycle parts park",
+        "auto and motorcycle parts", "37", "100102", "cl-guiyang",
+        (1350, 2650, -420, 1050), (1800, 2250), "built", 4,
+        f"{SEED} (name); cluster and footprint inferred", "guess",
+    ),
+    SubparkSpec(
+        "sp-valve-guiyang", "西部智能阀门产业基地", "Western smart valve base (Guiyang part)",
+        "smart valves", "35", "100102", "cl-guiyang",
+        (2950, 4150, -470, 760), (3350, 3750), "built", 4,
+        f"{PRESS} (valves in Guiyang and Chengxi); footprint inferred", "medium",
+    ),
+    SubparkSpec(
+        "sp-modern", "现代制造业产业园", "Modern manufacturing park",
+        "modern manufacturing (general and special machinery)", "36", "100101", "cl-taiping",
+        (5850, 7450, -500, 620), (6200, 6650, 7050), "under_construction", 0,
+        f"{SEED} (under construction); cluster and footprint inferred", "guess",
+    ),
+    SubparkSpec(
+        "sp-food", "食品医药产业园", "Food and pharmaceutical park",
+        "food, pharmaceuticals and farm-product processing", "13", "100101", "cl-taiping",
+        (10100, 11500, -680, 560), (10550, 11000), "planned", 6,
+        f"{PRESS} (lead industry); the sub-park itself is inferred", "guess",
+    ),
+    SubparkSpec(
+        "sp-materials", "澄溪新材料产业园", "Chengxi new materials park",
+        "advanced materials (natural-gas chemicals, glass, recycled aluminium)", "26",
+        "100103", "cl-chengxi",
+        (12350, 13250, -420, 520), (12800,), "built", 4,
+        f"{PRESS} (Chengxi glass and chemical firms); footprint inferred", "guess",
+    ),
+    SubparkSpec(
+        "sp-valve-chengxi", "西部智能阀门产业基地", "Western smart valve base (Chengxi part)",
+        "smart valves", "35", "100102", "cl-chengxi",
+        (13800, 14400, -380, 560), (14100,), "planned", 0,
+        f"{PRESS} (valves in Guiyang and Chengxi); footprint inferred", "medium",
+    ),
+    SubparkSpec(
+        "sp-prefab", "装配式建筑及新型建材产业园", "Prefab construction & new building materials park",
+        "prefabricated construction and new building materials", "31", "100102", "cl-chengxi",
+        (14500, 16250, -360, 700), (14950, 15400, 15850), "built", 5,
+        f"{PRESS} (国瑞 and 中材渝建 in Chengxi); footprint inferred", "medium",
+    ),
+)
+
+
+@dataclass
+class Model:
+    """All layers under construction, as GeoDataFrames in EPSG:4545."""
+
+    belt: Frame
+    gaoan: Frame
+    layers: dict[str, gpd.GeoDataFrame]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def to_metric(lon: float, lat: float) -> tuple[float, float]:
+    """WGS84 lon/lat to EPSG:4545 easting/northing."""
+    transformer = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    return transformer.transform(lon, lat)
+
+
+def frame_for(start: tuple[float, float], end: tuple[float, float]) -> Frame:
+    """A frame at ``start`` whose ``s`` axis points at ``end`` (both lon/lat)."""
+    x0, y0 = to_metric(*start)
+    x1, y1 = to_metric(*end)
+    return Frame(x0, y0, math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360)
+
+
+def frame_of_point(frame: Frame, lon: float, lat: float) -> tuple[float, float]:
+    """Frame coordinates (s, u) of a lon/lat point."""
+    pt = frame.to_frame(Point(*to_metric(lon, lat)))
+    return pt.x, pt.y
+
+
+def band(stations: list[tuple[float, float, float]]) -> Polygon:
+    """Frame polygon between two edges given as (s, u_low, u_high) rows."""
+    low = [(s, lo) for s, lo, _ in stations]
+    high = [(s, hi) for s, _, hi in reversed(stations)]
+    return Polygon(low + high)
+
+
+def pieces(geom: BaseGeometry, min_area: float = 0.0) -> list[Polygon]:
+    """The polygons of a geometry of at least ``min_area`` m2."""
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+    return [p for p in polys if p.area >= min_area]
+
+
+def largest(geom: BaseGeometry) -> Polygon:
+    """The largest polygon of a geometry."""
+    return max(pieces(geom), key=lambda p: p.area)
+
+
+def frame_layer(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """A layer in EPSG:4545 from rows holding a ``geometry`` key."""
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS)
+
+
+def bisect(func: Any, low: float, high: float, iterations: int = 40) -> float:
+    """Root of a monotonic function on [low, high] by bisection."""
+    f_low = func(low)
+    for _ in range(iterations):
+        mid = (low + high) / 2
+        f_mid = func(mid)
+        if (f_mid > 0) == (f_low > 0):
+            low, f_low = mid, f_mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+def belt_edges() -> np.ndarray:
+    """Belt edge stations (s, u_west, u_east) scaled about their midline to 30 km2."""
+    st = np.array(BELT_STATIONS, dtype=float)
+    area = band(st.tolist()).area
+    mid = (st[:, 1] + st[:, 2]) / 2
+    k = BELT_AREA_M2 / area  # the area of a band is linear in its width
+    st[:, 1] = mid - k * (mid - st[:, 1])
+    st[:, 2] = mid + k * (st[:, 2] - mid)
+    return st
+
+
+def cluster_cuts(frame: Frame) -> list[LineString]:
+    """Seams between the Guiyang / Taiping and Taiping / Chengxi clusters."""
+    return [
+        frame.line([(5250, -3000), (5330, -1000), (5480, 200), (5420, 3000)]),
+        frame.line([(12120, -3000), (11960, 0), (12050, 3000)]),
+    ]
+
+
+def build_clusters(model: Model) -> None:
+    """The three belt clusters (30 km2 together) and the Gao'an satellite."""
+    belt = model.belt.to_map(band(belt_edges().tolist()))
+    parts = sorted(
+        pieces(split(belt, MultiLineString(cluster_cuts(model.belt)))),
+        key=lambda p: model.belt.to_frame(p.centroid).x,
+    )
+    towns = {"cl-guiyang": 1809467, "cl-taiping": 1793614, "cl-chengxi": 1815193}
+    names = {
+        "cl-guiyang": ("桂阳组团", "Guiyang (county town) cluster"),
+        "cl-taiping": ("太平组团", "Taiping cluster"),
+        "cl-chengxi": ("澄溪组团", "Chengxi cluster"),
+    }
+    rows = [
+        {
+            "id": cid, "name_zh": names[cid][0], "name_en": names[cid][1],
+            "in_platform": True, "source": f"GeoNames {towns[cid]} + inferred footprint",
+            "confidence": "medium", "geometry": geom,
+        }
+        for cid, geom in zip(names, parts, strict=True)
+    ]
+    gaoan_shape = Polygon([
+        (150, -260), (700, -470), (1350, -420), (1750, -120),
+        (1650, 300), (1000, 470), (350, 380), (100, 80),
+    ])
+    factor = math.sqrt(GAOAN_AREA_M2 / gaoan_shape.area)
+    gaoan = model.gaoan.to_map(affinity.scale(gaoan_shape, factor, factor, origin=(0, 0)))
+    rows.append({
+        "id": "cl-gaoan", "name_zh": "高安组团", "name_en": "Gao'an cluster",
+        "in_platform": False, "source": f"GeoNames 1810625 + {SEED} (name); inferred footprint",
+        "confidence": "medium", "geometry": gaoan,
+    })
+    model.layers["clusters"] = frame_layer(rows)
+
+
+# --------------------------------------------------------------------------- roads
+
+
+def spine_line(frame: Frame) -> LineString:
+    """Centreline of the belt trunk road, from the county town to past Chengxi."""
+    return frame.line([
+        (-400, 640), (1200, 520), (2600, 330), (4200, 120), (5800, 20), (7400, -60),
+        (9000, -130), (11200, -60), (12800, 60), (14400, 160), (16600, 200),
+    ])
+
+
+def expressway_line(frame: Frame) -> LineString:
+    """G42/G50 crossing the Taiping cluster from north-north-west to south-south-east."""
+    direction = np.array([0.45, 1.0]) / math.hypot(0.45, 1.0)
+    centre = np.array([9400.0, -150.0])
+    return frame.line([tuple(centre - 5000 * direction), tuple(centre + 5000 * direction)])
+
+
+def stream_lines(frame: Frame) -> dict[str, LineString]:
+    """Two streams that come off the Mingyue Shan foothills and cross the belt."""
+    return {
+        "taiping": frame.line([
+            (7250, -1700), (7480, -1150), (7700, -420), (7640, 300), (7860, 1000), (7800, 2000),
+        ]),
+        "chengxi": frame.line([
+            (13300, -1900), (13450, -900), (13560, -300), (13500, 400), (13660, 1500),
+        ]),
+    }
+
+
+def north_south(centre: Point, length_m: float) -> LineString:
+    """A grid north-south line of ``length_m`` centred on a point."""
+    half = length_m / 2
+    return LineString([(centre.x, centre.y + half), (centre.x, centre.y - half)])
+
+
+def east_road_line(frame: Frame) -> LineString:
+    """A road along the east side of the Guiyang cluster, where 文毕大道 starts."""
+    return frame.line([(150, 1480), (1750, 1380), (3000, 1120), (4400, 860)])
+
+
+def wenbi_line(frame: Frame) -> LineString:
+    """文毕大道: 2,761 m from the Guiyang east road to the railway station.
+
+    The straight line is shorter than the published length, so the road bends at a
+    point on the perpendicular bisector chosen to make the length exact.
+    """
+    start = np.array(frame.point(1750, 1380).coords[0])
+    end = np.array(to_metric(*STATION))
+    chord = end - start
+    half = float(np.linalg.norm(chord)) / 2
+    offset = math.sqrt((2761.0 / 2) ** 2 - half**2)
+    normal = np.array([chord[1], -chord[0]]) / (2 * half)
+    bend = start + chord / 2 + offset * normal
+    return LineString([tuple(start), tuple(bend), tuple(end)])
+
+
+def road(
+    rid: str, name_zh: str, name_en: str, road_class: str, red_line_m: float,
+    status: str, geom: LineString, source: str, confidence: str = "guess",
+) -> dict[str, Any]:
+    """One road row."""
+    return {
+        "id": rid, "name_zh": name_zh, "name_en": name_en, "road_class": road_class,
+        "red_line_m": float(red_line_m), "status": status, "source": source,
+        "confidence": confidence, "geometry": geom,
+    }
+
+
+def named_roads(model: Model) -> list[dict[str, Any]]:
+    """Roads named in public reports, plus the spine and the expressway."""
+    f = model.belt
+    spine = spine_line(f)
+    inferred = "position inferred"
+    return [
+        road("rd-spine", "产业带主干道（示意）", "Belt spine road (illustrative)", "trunk", 40,
+             "built", spine, f"inferred: links {SEED} clusters; {inferred}"),
+        road("rd-g42-g50", "G42/G50 高速公路（示意线位）", "G42/G50 expressway (illustrative alignment)",
+             "expressway", 60, "built", expressway_line(f),
+             f"{PRESS} (expressways cross Taiping); alignment inferred", "medium"),
+        road("rd-dongfang", "东方大道（汽摩产业园段）", "Dongfang Avenue (auto park section)", "trunk",
+             40, "built", north_south(f.point(2000, 330), 1018.0),
+             f"{PRESS} (N-S, 1,018 m, 40 m); {inferred}"),
+        road("rd-wenbi", "文毕大道", "Wenbi Avenue", "trunk", 50, "built", wenbi_line(f),
+             f"{PRESS} (2,761 m, 50 m, serves the station); {inferred}"),
+        road("rd-panlong", "盘龙路", "Panlong Road", "secondary", 24, "built",
+             north_south(f.point(3550, 150), 867.0), f"{PRESS} (N-S, 867 m, 24 m); {inferred}"),
+        road("rd-guiyang-east", "桂阳组团东侧道路（示意）", "Guiyang cluster east road (illustrative)",
+             "secondary", 30, "built", east_road_line(f), "inferred (illustrative)"),
+        road("rd-yongxing", "永兴路", "Yongxing Road", "secondary", 24, "built",
+             f.line([(600, 240), (2600, -90), (4400, -290)]), f"{SEED} (built); {inferred}"),
+        road("rd-kechuang", "科创路", "Kechuang Road", "secondary", 24, "built",
+             f.line([(6200, -950), (6200, 900)]), f"{SEED} (built); {inferred}"),
+        road("rd-qiangsheng", "强生路", "Qiangsheng Road", "secondary", 24, "built",
+             f.line([(12250, -180), (14400, -140), (16300, -120)]), f"{SEED} (built); {inferred}"),
+        road("rd-a3-ext", "A3线延伸段", "A3 line extension", "secondary", 30, "under_construction",
+             f.line([(5500, 400), (6400, 370), (7700, 330)]),
+             f"{SEED} (under construction); {inferred}"),
+        road("rd-gaoan", "高安组团进场道路（示意）", "Gao'an cluster access road (illustrative)",
+             "secondary", 24, "built", model.gaoan.line([(-300, 40), (900, 40), (1900, 0)]),
+             "inferred (illustrative)"),
+    ]
+
+
+def branch_roads(model: Model) -> list[dict[str, Any]]:
+    """Branch roads across each sub-park and along the Gao'an factories."""
+    rows = []
+    for spec in SUBPARKS:
+        _, _, u0, u1 = spec.box
+        for i, s in enumerate(spec.cross_roads, start=1):
+            rows.append(road(
+                f"rd-{spec.id[3:]}-{i}", f"{spec.name_zh}支路{i}（示意）",
+                f"{spec.name_en} branch road {i} (illustrative)", "branch", 16,
+                spec.road_status, model.belt.line([(s, u0 - 60), (s, u1 + 60)]),
+                "inferred (illustrative)",
+            ))
+    rows.append(road(
+        "rd-gaoan-branch", "高安组团标准厂房支路（示意）", "Gao'an factory branch road (illustrative)",
+        "branch", 16, "under_construction", model.gaoan.line([(900, 40), (900, -330)]),
+        "inferred (illustrative)",
+    ))
+    return rows
+
+
+def build_roads(model: Model) -> None:
+    """All roads: named, spine, expressway, branch."""
+    model.layers["roads"] = frame_layer(named_roads(model) + branch_roads(model))
+
+
+def right_of_way(roads: gpd.GeoDataFrame) -> BaseGeometry:
+    """Union of road centrelines buffered by half their red-line width."""
+    return shapely.union_all(roads.geometry.buffer(roads["red_line_m"] / 2, cap_style="flat"))
+
+
+# --------------------------------------------------------------------------- boundary
+
+
+def margin_band(edges: np.ndarray, scale: float, side: str) -> Polygon:
+    """Frame band along the west or east belt edge, ``scale`` times the margin stations."""
+    ms = np.array(MARGIN_STATIONS, dtype=float)
+    s = edges[:, 0]
+    width = np.interp(s, ms[:, 0], ms[:, 1 if side == "west" else 2]) * scale
+    if side == "west":
+        rows = [(si, lo - 1000, lo + w) for si, lo, w in zip(s, edges[:, 1], width, strict=True)]
+    else:
+        rows = [(si, hi - w, hi + 1000) for si, hi, w in zip(s, edges[:, 2], width, strict=True)]
+    rows = [(s[0] - 1000, *rows[0][1:])] + rows + [(s[-1] + 1000, *rows[-1][1:])]
+    return band(rows)
+
+
+def special_use_areas(model: Model) -> BaseGeometry:
+    """Green belts along the expressway and the streams, and a green wedge (特别用途区)."""
+    greens = [expressway_line(model.belt).buffer(200), model.belt.rect(2700, 2900, -3000, 3000)]
+    greens += [line.buffer(110) for line in stream_lines(model.belt).values()]
+    return shapely.union_all(greens)
+
+
+def flexible_areas(model: Model, edges: np.ndarray, scale: float) -> BaseGeometry:
+    """Where the boundary is a flexible growth zone (弹性发展区)."""
+    f = model.belt
+    east = f.to_map(margin_band(edges, scale, "east")).buffer(300)
+    strips = shapely.union_all([f.rect(s0, s1, -3000, 3000) for s0, s1 in (
+        (1300, 4300), (7900, 9100), (12000, 13700))])
+    blocks = shapely.union_all([f.rect(s0, s1, -3000, 3000) for s0, s1 in (
+        (4300, 5600), (11500, 12000))])
+    return shapely.union_all([east.intersection(strips), blocks])
+
+
+def zone_parts(
+    model: Model, scale: float, clusters: gpd.GeoDataFrame,
+) -> list[tuple[str, str, Polygon]]:
+    """Boundary parts (cluster id, zone, polygon) for one margin scale."""
+    f = model.belt
+    edges = belt_edges()
+    outside = shapely.union_all([
+        f.to_map(margin_band(edges, scale, "west")),
+        f.to_map(margin_band(edges, scale, "east")),
+        expressway_line(f).buffer(80),
+        *[cut.buffer(60) for cut in cluster_cuts(f)],
+    ])
+    special = special_use_areas(model)
+    flexible = flexible_areas(model, edges, scale)
+    parts = []
+    for row in clusters[clusters["in_platform"]].itertuples():
+        usable = row.geometry.buffer(-CLUSTER_INSET_M, join_style="mitre").difference(outside)
+        zones = {
+            "特别用途区": usable.intersection(special),
+            "弹性发展区": usable.difference(special).intersection(flexible),
+            "集中建设区": usable.difference(special).difference(flexible),
+        }
+        for zone, geom in zones.items():
+            parts += [(row.id, zone, p) for p in pieces(geom, SLIVER_M2)]
+    return parts
+
+
+def gaoan_parts(model: Model, cluster: Polygon) -> list[tuple[str, str, Polygon]]:
+    """Gao'an boundary: a concentrated and a flexible part, 0.7 km2 together."""
+    g = model.gaoan
+    centre = cluster.centroid
+    inner = cluster.buffer(-CLUSTER_INSET_M, join_style="mitre")
+
+    def shrunk(k: float) -> BaseGeometry:
+        return affinity.scale(cluster, k, k, origin=centre).intersection(inner)
+
+    k = bisect(lambda k: shrunk(k).area - GAOAN_BOUNDARY_M2, 0.5, 1.0)
+    whole = shrunk(k)
+    east = g.rect(1250, 3000, -2000, 2000)
+    return [
+        ("cl-gaoan", "集中建设区", largest(whole.difference(east))),
+        ("cl-gaoan", "弹性发展区", largest(whole.intersection(east))),
+    ]
+
+
+def build_boundary(model: Model) -> None:
+    """Development-boundary parts: 18 km2 in the belt, about 0.7 km2 at Gao'an."""
+    clusters = model.layers["clusters"]
+
+    def excess(scale: float) -> float:
+        return sum(p.area for _, _, p in zone_parts(model, scale, clusters)) - BOUNDARY_AREA_M2
+
+    scale = bisect(excess, 0.3, 3.0)
+    gaoan = clusters.loc[clusters["id"] == "cl-gaoan", "geometry"].iloc[0]
+    parts = zone_parts(model, scale, clusters) + gaoan_parts(model, gaoan)
+    counter: dict[str, int] = {}
+    rows = []
+    zone_ids = {"集中建设区": "core", "弹性发展区": "flex", "特别用途区": "special"}
+    for cluster_id, zone, geom in sorted(parts, key=lambda p: (p[0], p[1], p[2].centroid.x)):
+        key = f"{cluster_id[3:]}-{zone_ids[zone]}"
+        counter[key] = counter.get(key, 0) + 1
+        rows.append({
+            "id": f"bd-{key}-{counter[key]}", "name_zh": f"城镇开发边界{zone}",
+            "zone": zone, "cluster": cluster_id,
+            "source": f"{SEED} (18 km2 total); parts and zones inferred", "confidence": "guess",
+            "geometry": geom,
+        })
+    model.layers["boundary"] = frame_layer(rows)
+
+
+# --------------------------------------------------------------------------- sub-parks
+
+
+def subpark_geometry(model: Model, spec: SubparkSpec) -> Polygon:
+    """A sub-park: its frame box clipped to the boundary part it sits in, inset."""
+    s0, s1, u0, u1 = spec.box
+    box = model.belt.rect(s0, s1, u0, u1)
+    boundary = model.layers["boundary"]
+    host = boundary[boundary.intersects(box.centroid)].geometry.iloc[0]
+    return largest(box.intersection(host.buffer(-SUBPARK_INSET_M, join_style="mitre")))
+
+
+def build_subparks(model: Model) -> None:
+    """Industrial sub-parks (园中园)."""
+    rows = [
+        {
+            "id": spec.id, "name_zh": spec.name_zh, "name_en": spec.name_en,
+            "industry": spec.industry, "industry_code": spec.industry_code,
+            "landuse_code": spec.landuse_code, "cluster": spec.cluster,
+            "source": spec.source, "confidence": spec.confidence,
+            "geometry": subpark_geometry(model, spec),
+        }
+        for spec in SUBPARKS
+    ]
+    model.layers["subparks"] = frame_layer(rows)
+
+
+# --------------------------------------------------------------------------- parcels
+
+
+PLOT_LENGTH_M = 230.0
+PLOT_DEPTH_M = 200.0
+
+
+def grid_cells(frame: Frame, spec: SubparkSpec) -> list[Polygon]:
+    """Frame-aligned plot grid over a sub-park box, with lines on its cross roads."""
+    s0, s1, u0, u1 = spec.box
+    stops = [s0, *spec.cross_roads, s1]
+    s_edges = np.unique(np.concatenate([
+        np.linspace(a, b, math.ceil((b - a) / PLOT_LENGTH_M) + 1)
+        for a, b in zip(stops[:-1], stops[1:], strict=True)
+    ]))
+    u_edges = np.linspace(u0, u1, math.ceil((u1 - u0) / PLOT_DEPTH_M) + 1)
+    return [
+        frame.rect(a, b, c, d)
+        for a, b in zip(s_edges[:-1], s_edges[1:], strict=True)
+        for c, d in zip(u_edges[:-1], u_edges[1:], strict=True)
+    ]
+
+
+def is_compact(poly: Polygon) -> bool:
+    """True if a parcel is not a sliver: at least 40 m across everywhere that matters."""
+    rect = shapely.minimum_rotated_rectangle(poly)
+    x, y = rect.exterior.coords.xy
+    sides = sorted({round(math.hypot(x[i + 1] - x[i], y[i + 1] - y[i]), 3) for i in range(4)})
+    return sides[0] >= 40 and poly.area / rect.area > 0.6
+
+
+def subpark_parcels(model: Model, spec: SubparkSpec, row_union: BaseGeometry) -> list[Polygon]:
+    """Plots of one sub-park between the roads, ordered along the belt."""
+    subpark = model.layers["subparks"].set_index("id").geometry[spec.id]
+    land = subpark.difference(row_union)
+    plots = [
+        p for cell in grid_cells(model.belt, spec)
+        for p in pieces(cell.intersection(land), 3000)
+    ]
+    return sorted(plots, key=lambda p: tuple(np.round(model.belt.to_frame(p.centroid).coords[0])))
+
+
+def build_parcels(model: Model) -> None:
+    """Parcels tessellating the sub-parks between roads (status set later)."""
+    row_union = right_of_way(model.layers["roads"])
+    rows = []
+    for spec in SUBPARKS:
+        for i, poly in enumerate(subpark_parcels(model, spec, row_union), start=1):
+            compact = is_compact(poly)
+            rows.append({
+                "id": f"pc-{spec.id[3:]}-{i:03d}",
+                "landuse_code": spec.landuse_code if compact else "1402",
+                "status": "available" if compact else "reserved", "project": None,
+                "subpark": spec.id, "source": "inferred (illustrative plot grid)",
+                "confidence": "guess", "geometry": poly,
+            })
+    model.layers["parcels"] = frame_layer(rows)
+
+
+# --------------------------------------------------------------------------- buildings
+
+
+def building(
+    bid: str, name_zh: str, kind: str, storeys: int, storey_height_m: float,
+    status: str, cluster: str, geom: Polygon, source: str,
+) -> dict[str, Any]:
+    """One building row."""
+    return {
+        "id": bid, "name_zh": name_zh, "kind": kind, "storeys": int(storeys),
+        "storey_height_m": float(storey_height_m), "status": status, "cluster": cluster,
+        "source": source, "confidence": "guess", "geometry": geom,
+    }
+
+
+# What goes on a built plot, placed in order along the belt: (kind, storeys, storey
+# height m, length along the belt m, depth across it m). Portal sheds are one storey of
+# 9-10 m; multi-storey standard factories are 24 m deep.
+PLOT_TEMPLATES = (
+    (("factory", 1, 9.5, 120.0, 60.0), ("office", 5, 3.9, 40.0, 16.0)),
+    (("standard_factory", 4, 5.4, 72.0, 24.0), ("standard_factory", 4, 5.4, 72.0, 24.0)),
+    (("factory", 1, 10.0, 96.0, 54.0), ("warehouse", 1, 9.0, 48.0, 30.0)),
+    (("factory", 2, 7.5, 84.0, 36.0), ("factory", 1, 9.0, 60.0, 36.0), ("office", 4, 3.9, 30.0, 15.0)),
+)
+SETBACK_M = 10.0
+FIRE_GAP_M = 13.0
+
+
+def fit_rect(room: BaseGeometry, length: float, depth: float) -> Polygon | None:
+    """The lowest-``s`` frame rectangle of about length x depth that fits in ``room``."""
+    s0, u0, s1, u1 = room.bounds
+    for shrink in (1.0, 0.85, 0.7):
+        ls, ds = length * shrink, depth * shrink
+        for start in np.arange(s0, s1 - ls + 1e-9, 6.0):
+            for um in ((u0 + u1) / 2, u0 + ds / 2, u1 - ds / 2):
+                rect = shapely.box(start, um - ds / 2, start + ls, um + ds / 2)
+                if room.contains(rect):
+                    return rect
+    return None
+
+
+def plot_buildings(
+    model: Model, parcel: Polygon, template_index: int,
+) -> list[tuple[tuple[str, int, float], Polygon]]:
+    """Buildings of one template on a parcel, frame-aligned, with setbacks and fire gaps."""
+    room = model.belt.to_frame(parcel).buffer(-SETBACK_M, join_style="mitre")
+    found = []
+    for kind, storeys, height, length, depth in PLOT_TEMPLATES[template_index % len(PLOT_TEMPLATES)]:
+        rect = fit_rect(room, length, depth) if not room.is_empty else None
+        if rect is None:
+            continue
+        found.append(((kind, storeys, height), model.belt.to_map(rect)))
+        room = room.difference(rect.buffer(FIRE_GAP_M, join_style="mitre"))
+    return found
+
+
+def subpark_buildings(model: Model) -> list[dict[str, Any]]:
+    """Existing factories on every n-th plot of the built-up sub-parks."""
+    parcels = model.layers["parcels"]
+    rows: list[dict[str, Any]] = []
+    names = {"factory": "厂房", "standard_factory": "标准厂房", "warehouse": "仓库", "office": "办公楼"}
+    plots_built = 0
+    for spec in SUBPARKS:
+        if spec.built_every == 0:
+            continue
+        plots = parcels[(parcels["subpark"] == spec.id) & (parcels["status"] == "available")]
+        for idx, parcel in plots.geometry.iloc[1::spec.built_every].items():
+            placed = plot_buildings(model, parcel, plots_built)
+            for (kind, storeys, height), geom in placed:
+                rows.append(building(
+                    f"bl-{spec.id[3:]}-{len(rows) + 1:03d}", f"{spec.name_zh}{names[kind]}（示意）",
+                    kind, storeys, height, "built", spec.cluster, geom, "inferred (illustrative)",
+                ))
+            if placed:
+                parcels.loc[idx, "status"] = "built"
+                plots_built += 1
+    return rows
+
+
+def modern_park_buildings(model: Model) -> list[dict[str, Any]]:
+    """Factories rising in the modern manufacturing park (under construction)."""
+    parcels = model.layers["parcels"]
+    plots = parcels[(parcels["subpark"] == "sp-modern") & (parcels["status"] == "available")]
+    rows = []
+    for n, (idx, parcel) in enumerate(plots.geometry.iloc[2:20:3].items()):
+        if n % 2 == 0:
+            for (kind, storeys, height), geom in plot_buildings(model, parcel, n // 2):
+                rows.append(building(
+                    f"bl-modern-{len(rows) + 1:03d}", "现代制造业产业园在建厂房（示意）", kind, storeys,
+                    height, "under_construction", "cl-taiping", geom,
+                    f"{SEED} (park under construction); buildings inferred",
+                ))
+        parcels.loc[idx, ["status", "project"]] = ["supplied", "pj-modern"]
+    return rows
+
+
+def gaoan_buildings(model: Model) -> list[dict[str, Any]]:
+    """高安组团标准化厂房: six 24 x 72 m four-storey blocks beside the branch road."""
+    rows = []
+    for i, (s0, u0) in enumerate(((930, -115), (970, -115), (1010, -115),
+                                  (930, -205), (970, -205), (1010, -205)), start=1):
+        geom = model.gaoan.rect(s0, s0 + 24, u0, u0 + 72)
+        rows.append(building(
+            f"bl-gaoan-{i:02d}", "高安组团标准化厂房", "standard_factory", 4, 6.0,
+            "under_construction", "cl-gaoan", geom,
+            f"{SEED} (standard factories under way); size and position inferred",
+        ))
+    return rows
+
+
+def renovation_buildings(model: Model) -> list[dict[str, Any]]:
+    """县城组团老旧厂房改造: old sheds at the county-town end of the belt."""
+    specs = (
+        ((560, 640, 720, 760), 1, 9.0),
+        ((660, 720, 800, 836), 2, 4.5),
+        ((760, 850, 720, 766), 1, 8.0),
+        ((880, 940, 810, 840), 2, 4.2),
+    )
+    return [
+        building(
+            f"bl-renov-{i:02d}", "县城组团老旧厂房改造", "factory", storeys, height,
+            "renovation", "cl-guiyang", model.belt.rect(*box),
+            f"{SEED} (renovation under way); buildings inferred",
+        )
+        for i, (box, storeys, height) in enumerate(specs, start=1)
+    ]
+
+
+def build_buildings(model: Model) -> None:
+    """Existing, rising and renovated buildings; marks their parcels."""
+    rows = subpark_buildings(model) + modern_park_buildings(model)
+    rows += gaoan_buildings(model) + renovation_buildings(model)
+    model.layers["buildings"] = frame_layer(rows)
+
+
+# --------------------------------------------------------------------------- projects
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """A pipeline project and the parcels it is tied to."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    status: str
+    investment_yi: float | None
+    land_mu: float | None
+    subpark: str | None
+    parcel_status: str | None  # status given to the parcels it holds; None = none
+    parcel_area_m2: float  # free land to tie to it (committed / supplied projects)
+    source: str
+    confidence: str
+
+
+PROJECTS = (
+    ProjectSpec(
+        "pj-guorui", "国瑞智能装配式建筑产业园", "Guorui intelligent prefab construction park",
+        "signed", None, 1200.0, "sp-prefab", "committed", 1200 * M2_PER_MU,
+        f"{PRESS} (Chengxi, 1,200 亩, signed 2019); position inferred", "medium",
+    ),
+    ProjectSpec(
+        "pj-zhongcai", "中材渝建硅酸钙板生产线（两期）",
+        "Zhongcai Yujian calcium-silicate board plant (2 phases, 20 million m2/yr)",
+        "producing", None, None, "sp-prefab", "built", 0.0,
+        f"{PRESS} (Chengxi, 2 phases, 20 million m2/yr); status and position inferred", "medium",
+    ),
+    ProjectSpec(
+        "pj-ruiguxing", "瑞谷星汽车零部件及智能农机产业园",
+        "Ruiguxing auto parts & smart farm machinery park",
+        "producing", None, None, "sp-auto", "built", 0.0,
+        f"{SEED} (landed 2022, completed); sub-park and position inferred", "guess",
+    ),
+    ProjectSpec(
+        "pj-zhongkun", "中昆年产6万吨再生高强度铝合金项目",
+        "Zhongkun 60,000 t/yr recycled high-strength aluminium alloy plant",
+        "producing", None, None, "sp-materials", "built", 0.0,
+        f"{SEED} (completed 2022); firm name from the seed list; position inferred", "guess",
+    ),
+    ProjectSpec(
+        "pj-valve-25", "25家阀门企业集中签约项目", "25 valve firms signed together (May 2023)",
+        "signed", 21.0, None, "sp-valve-chengxi", "committed", 0.18e6,
+        f"{PRESS} (25 firms, 2.1 billion yuan, May 2023); grouped, position inferred", "guess",
+    ),
+    ProjectSpec(
+        "pj-modern", "现代制造业产业园", "Modern manufacturing park",
+        "under_construction", None, None, "sp-modern", None, 0.0,
+        f"{SEED} (under construction); position inferred", "guess",
+    ),
+    ProjectSpec(
+        "pj-gaoan-factories", "高安组团标准化厂房", "Gao'an cluster standard factory buildings",
+        "under_construction", None, None, None, None, 0.0,
+        f"{SEED} (under construction); position inferred", "guess",
+    ),
+    ProjectSpec(
+        "pj-town-renovation", "县城组团老旧厂房改造", "County-town cluster old factory renovation",
+        "under_construction", None, None, None, None, 0.0,
+        f"{SEED} (under construction); position inferred", "guess",
+    ),
+)
+
+
+PROJECT_BUILDINGS = {"pj-gaoan-factories": "bl-gaoan", "pj-town-renovation": "bl-renov"}
+BUILT_PARCELS_PER_PROJECT = 3
+
+
+def claim_parcels(parcels: gpd.GeoDataFrame, spec: ProjectSpec) -> None:
+    """Tie parcels of the project's sub-park to it: built ones, or free land by area."""
+    mine = (parcels["subpark"] == spec.subpark) & parcels["project"].isna()
+    if spec.parcel_status == "built":
+        chosen = parcels.index[mine & (parcels["status"] == "built")][:BUILT_PARCELS_PER_PROJECT]
+    else:
+        free = parcels[mine & (parcels["status"] == "available")].iloc[::-1]
+        chosen = free.index[(free.area.cumsum() - free.area) < spec.parcel_area_m2]
+    parcels.loc[chosen, ["status", "project"]] = [spec.parcel_status, spec.id]
+
+
+def project_point(model: Model, spec: ProjectSpec) -> Point:
+    """Where a project's point goes: on its parcels, its buildings or its sub-park."""
+    parcels = model.layers["parcels"]
+    if spec.parcel_status is not None:
+        claim_parcels(parcels, spec)
+    held = parcels[parcels["project"] == spec.id]
+    if len(held):
+        return shapely.union_all(held.geometry).point_on_surface()
+    if spec.id in PROJECT_BUILDINGS:
+        buildings = model.layers["buildings"]
+        mine = buildings["id"].str.startswith(PROJECT_BUILDINGS[spec.id])
+        return shapely.union_all(buildings[mine].geometry).centroid
+    return model.layers["subparks"].set_index("id").geometry[spec.subpark].point_on_surface()
+
+
+def build_projects(model: Model) -> None:
+    """Pipeline projects as points; ties parcels to them."""
+    rows = [
+        {
+            "id": spec.id, "name_zh": spec.name_zh, "name_en": spec.name_en,
+            "status": spec.status, "investment_yi": spec.investment_yi,
+            "land_mu": spec.land_mu, "subpark": spec.subpark, "source": spec.source,
+            "confidence": spec.confidence, "geometry": project_point(model, spec),
+        }
+        for spec in PROJECTS
+    ]
+    model.layers["projects"] = frame_layer(rows)
+
+
+def finish_parcels(model: Model) -> None:
+    """Utility and logistics plots, a reserve, and the sub-park helper column dropped."""
+    parcels = model.layers["parcels"]
+    free = parcels[parcels["status"] == "available"]
+    by_park = free.groupby("subpark")
+    picks = {
+        "sp-materials": ("1302", "reserved"),
+        "sp-modern": ("1303", "reserved"),
+        "sp-food": ("1207", "reserved"),
+        "sp-auto": ("1101", "available"),
+        "sp-prefab": ("1101", "available"),
+    }
+    for park, (code, status) in picks.items():
+        idx = by_park.get_group(park).area.idxmin()
+        parcels.loc[idx, ["landuse_code", "status"]] = [code, status]
+    model.layers["parcels"] = parcels.drop(columns="subpark")
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+def constraint(
+    cid: str, name_zh: str, kind: str, buffer_m: float, geom: BaseGeometry, source: str,
+) -> dict[str, Any]:
+    """One constraint row; ``hard`` follows from the kind."""
+    return {
+        "id": cid, "name_zh": name_zh, "kind": kind,
+        "hard": kind not in ("cropland", "forest"), "buffer_m": float(buffer_m),
+        "source": source, "confidence": "guess", "geometry": geom,
+    }
+
+
+def red_line(model: Model) -> BaseGeometry:
+    """Ecological red line on the Mingyue Shan foothills west of the belt."""
+    edges = belt_edges()
+    rl = np.array(RED_LINE_STATIONS, dtype=float)
+    reach = np.interp(edges[:, 0], rl[:, 0], rl[:, 1])
+    rows = [(s, lo - 1200, lo + r) for s, lo, r in zip(edges[:, 0], edges[:, 1], reach, strict=True)]
+    rows = [(-800, *rows[0][1:])] + rows + [(17400, *rows[-1][1:])]
+    boundary = shapely.union_all(model.layers["boundary"].geometry)
+    return model.belt.to_map(band(rows)).difference(boundary.buffer(5))
+
+
+def farmland(model: Model) -> list[BaseGeometry]:
+    """Permanent basic farmland patches in the clusters, outside the sub-parks."""
+    f = model.belt
+    shapes = [
+        [(900, 1450), (1500, 1350), (1600, 1900), (1000, 2050)],
+        [(4450, 600), (5000, 520), (5100, 1100), (4500, 1150)],
+        [(8000, 250), (8700, 200), (8800, 900), (8100, 950)],
+        [(11550, 350), (11900, 300), (11950, 900), (11600, 950)],
+        [(15000, 650), (15800, 620), (15850, 1000), (15050, 1050)],
+    ]
+    return [f.polygon(c) for c in shapes]
+
+
+def slopes(model: Model) -> list[BaseGeometry]:
+    """Steep-slope patches on the foothills; the last one clips a sub-park edge."""
+    f = model.belt
+    shapes = [
+        [(3000, -900), (3500, -950), (3550, -650), (3050, -600)],
+        [(9900, -1050), (10400, -1000), (10350, -780), (9950, -800)],
+        [(14600, -640), (15200, -620), (15150, -420), (14650, -440)],
+        [(12500, -500), (12700, -520), (12690, -380), (12510, -400)],
+    ]
+    return [f.polygon(c) for c in shapes]
+
+
+def soft_cover(model: Model) -> list[tuple[str, str, BaseGeometry]]:
+    """Ordinary cropland and forest inside the boundary (convertible with approval)."""
+    f = model.belt
+    return [
+        ("cropland", "一般耕地（示意）", f.polygon([(10150, 100), (10550, 80), (10560, 500), (10160, 520)])),
+        ("cropland", "一般耕地（示意）", f.polygon([(8200, -600), (8800, -650), (8850, -250), (8250, -200)])),
+        ("cropland", "一般耕地（示意）", f.polygon([(4400, -300), (5000, -350), (5050, 100), (4450, 150)])),
+        ("forest", "林地（示意）", f.polygon([(5900, -500), (6150, -520), (6170, -250), (5920, -230)])),
+        ("forest", "林地（示意）", f.polygon([(12050, -350), (12300, -380), (12320, 200), (12080, 220)])),
+        ("forest", "林地（示意）", f.polygon([(7300, 500), (7900, 450), (7950, 900), (7350, 950)])),
+    ]
+
+
+def build_constraints(model: Model) -> None:
+    """Hard and soft constraints; hard ones stay clear of sub-parks and buildings."""
+    f = model.belt
+    subparks = shapely.union_all(model.layers["subparks"].geometry).buffer(5)
+    buildings = shapely.union_all(model.layers["buildings"].geometry).buffer(15)
+    parcels = model.layers["parcels"]
+    taken = shapely.union_all(parcels[parcels["status"] != "available"].geometry)
+    clusters = shapely.union_all(model.layers["clusters"].geometry)
+    streams = stream_lines(f)
+    guess = "inferred (illustrative)"
+    rows = [constraint("cs-redline-mingyue", "明月山生态保护红线（示意）", "ecological_red_line", 0,
+                       red_line(model), f"{PRESS} (Mingyue Shan ridge west of the belt); line inferred")]
+    for i, geom in enumerate(farmland(model), start=1):
+        rows.append(constraint(f"cs-pbf-{i}", "永久基本农田（示意）", "permanent_basic_farmland", 0,
+                               geom.intersection(clusters).difference(subparks), guess))
+    reservoir = f.polygon([(7080, -1900), (7380, -1980), (7450, -1700), (7300, -1560), (7100, -1620)])
+    for key, line in streams.items():
+        rows.append(constraint(f"cs-stream-{key}", "溪河（示意）", "water", 30,
+                               line.buffer(8, quad_segs=4), guess))
+    rows.append(constraint("cs-reservoir", "山塘水库（示意）", "water", 30, reservoir, guess))
+    patches = slopes(model)
+    for i, geom in enumerate(patches[:-1], start=1):
+        rows.append(constraint(f"cs-slope-{i}", "陡坡（>25°，示意）", "steep_slope", 0,
+                               geom.difference(subparks), guess))
+    rows.append(constraint(f"cs-slope-{len(patches)}", "陡坡（>25°，示意，压占园区边缘）", "steep_slope",
+                           0, patches[-1].difference(buildings), f"{guess}; overlaps a sub-park edge on purpose"))
+    cuts = cluster_cuts(f)
+    rows.append(constraint("cs-hv-220kv", "220kV高压线走廊（示意）", "corridor", 0, cuts[0].buffer(20),
+                           guess))
+    rows.append(constraint("cs-gas-pipeline", "天然气管道走廊（示意）", "corridor", 0, cuts[1].buffer(10),
+                           guess))
+    for i, (kind, name, geom) in enumerate(soft_cover(model), start=1):
+        rows.append(constraint(f"cs-{kind}-{i}", name, kind, 0,
+                               geom.difference(buildings).difference(taken), guess))
+    model.layers["constraints"] = frame_layer(rows)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def geojson_feature(props: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
+    """A GeoJSON feature with plain-Python property values."""
+    clean = {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+             for k, v in props.items()}
+    clean = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in clean.items()}
+    return {"type": "Feature", "properties": clean, "geometry": json.loads(shapely.to_geojson(geom))}
+
+
+def to_wgs84(layer: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Layer geometry in WGS84, rounded, polygons oriented per RFC 7946."""
+    geoms = layer.geometry.to_crs(WGS84)
+    rounded = shapely.transform(geoms.values, lambda xy: np.round(xy, DECIMALS))
+    return gpd.GeoSeries(shapely.orient_polygons(rounded), crs=WGS84)
+
+
+def write_layer(name: str, layer: gpd.GeoDataFrame) -> Path:
+    """Write one layer as a WGS84 GeoJSON file."""
+    props = pd.DataFrame(layer.drop(columns="geometry")).astype(object)
+    features = [
+        geojson_feature(dict(rec), geom)
+        for rec, geom in zip(props.to_dict("records"), to_wgs84(layer), strict=True)
+    ]
+    doc = {"type": "FeatureCollection", "name": name, "features": features}
+    path = OUT_DIR / f"{name}.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    return path
+
+
+HEADLINE = (
+    ("industrial_output_yi", "规上工业产值", "industrial output above designated size", 186.1, "亿元", 17.8),
+    ("tax_yi", "税收", "tax revenue", 9.0, "亿元", None),
+    ("fixed_investment_yi", "固定资产投资", "fixed-asset investment", 28.8, "亿元", 68.4),
+    ("industrial_concentration_pct", "工业集中度", "industrial concentration", 85.0, "%", None),
+    ("signed_projects", "签约项目", "projects signed", 38, "个", None),
+    ("signed_investment_yi", "签约金额", "investment signed", 190.3, "亿元", None),
+    ("signed_projects_over_1yi", "签约亿元以上项目", "signed projects over 100 million yuan", 23, "个",
+     None),
+    ("negotiating_projects", "在谈项目", "projects in negotiation", 11, "个", None),
+    ("negotiating_investment_yi", "在谈金额", "investment in negotiation", 138.3, "亿元", None),
+    ("tracked_projects", "跟踪推进项目", "projects tracked", 54, "个", None),
+    ("completed_projects", "竣工项目", "projects completed", 20, "个", None),
+    ("ppp_investment_yi", "与央企合作PPP项目", "PPP with a central state-owned enterprise", 140.0,
+     "亿元", None),
+    ("approval_working_days", "项目审批时限", "project approval time", 1, "个工作日", None),
+    ("construction_start_months", "签约至开工", "from signing to construction start", 3, "个月", None),
+    ("platform_area_km2", "产业平台面积", "industrial platform area", 30.0, "km²", None),
+    ("boundary_area_km2", "纳入城镇开发边界面积", "area inside the development boundary", 18.0, "km²",
+     None),
+)
+
+
+def metadata() -> dict[str, Any]:
+    """Park metadata: names, CRS, sources and the article's headline figures."""
+    headline = [
+        {"key": key, "label_zh": zh, "label_en": en, "value": value, "unit": unit, "year": 2022,
+         "change_pct": change, "source": SEED}
+        for key, zh, en, value, unit, change in HEADLINE
+    ]
+    headline += [
+        {"key": "valve_signed_investment_yi", "label_zh": "阀门企业集中签约金额",
+         "label_en": "valve firms signed together (25 firms)", "value": 21.0, "unit": "亿元",
+         "year": 2023, "change_pct": None, "source": PRESS},
+        {"key": "valve_firms", "label_zh": "阀门企业数量", "label_en": "valve firms in the base",
+         "value": 68, "unit": "家", "year": 2025, "change_pct": None, "source": PRESS},
+    ]
+    return {
+        "name_zh": "垫江县转型升级示范园区",
+        "name_en": "Dianjiang transformation demonstration industrial park",
+        "crs": METRIC_CRS,
+        "illustrative": True,
+        "description": (
+            "Illustrative model, not surveyed data. The 桂阳-太平-澄溪 belt south-west of the "
+            "Dianjiang county town (30 km2 platform, 18 km2 inside the development boundary) "
+            "and the Gao'an satellite cluster. Town positions are GeoNames points; every "
+            "outline, road alignment, parcel and building is placed by inference to match "
+            "published totals and names. Built by geodata/build_dianjiang.py."
+        ),
+        "sources": [
+            {"id": "geonames", "title": "GeoNames gazetteer",
+             "note": "Town points 1809467, 1793614, 1815193, 1810625 (CC BY 4.0; credit: GeoNames)."},
+            {"id": "seed-article", "title": "County development and reform commission article, 2023-03-23",
+             "note": "30 km2 platform, 18 km2 in the boundary, sub-parks, roads, 2022 figures."},
+            {"id": "press", "title": "Press reports on the Dianjiang park",
+             "note": "Road lengths and widths, valve base, prefab and Chengxi projects, station."},
+            {"id": "epsg-4545", "title": "EPSG:4545 CGCS2000 / 3-degree Gauss-Kruger CM 108E",
+             "note": "Metric CRS of the model; files are WGS84 GeoJSON."},
+            {"id": "mnr-2023-landuse", "title": "国土空间调查、规划、用途管制用地用海分类指南 (2023)",
+             "note": "landuse_code values."},
+            {"id": "gbt-4754-2002", "title": "GB/T 4754-2002 industrial classification",
+             "note": "industry_code values (two-digit divisions)."},
+        ],
+        "headline": headline,
+    }
+
+
+def write_all(model: Model) -> None:
+    """Write every layer and the metadata file."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    for name, layer in model.layers.items():
+        write_layer(name, layer)
+    text = json.dumps(metadata(), ensure_ascii=False, indent=2) + "\n"
+    (OUT_DIR / "metadata.json").write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- checks
+
+VOCAB = {
+    ("boundary", "zone"): {"集中建设区", "弹性发展区", "特别用途区"},
+    ("roads", "road_class"): {"expressway", "trunk", "secondary", "branch"},
+    ("roads", "status"): {"built", "under_construction", "planned"},
+    ("buildings", "kind"): {"standard_factory", "factory", "office", "warehouse"},
+    ("buildings", "status"): {"built", "under_construction", "planned", "renovation"},
+    ("constraints", "kind"): {"ecological_red_line", "permanent_basic_farmland", "water",
+                              "steep_slope", "corridor", "cropland", "forest"},
+    ("parcels", "status"): {"built", "supplied", "committed", "available", "reserved"},
+    ("projects", "status"): {"signed", "negotiating", "under_construction", "producing"},
+}
+COLUMNS = {
+    "clusters": ["name_zh", "name_en", "in_platform"],
+    "boundary": ["name_zh", "zone", "cluster"],
+    "subparks": ["name_zh", "name_en", "industry", "industry_code", "landuse_code", "cluster"],
+    "roads": ["name_zh", "name_en", "road_class", "red_line_m", "status"],
+    "buildings": ["name_zh", "kind", "storeys", "storey_height_m", "status", "cluster"],
+    "constraints": ["name_zh", "kind", "hard", "buffer_m"],
+    "parcels": ["landuse_code", "status", "project"],
+    "projects": ["name_zh", "name_en", "status", "investment_yi", "land_mu", "subpark"],
+}
+HARD_KINDS = {"ecological_red_line", "permanent_basic_farmland", "water", "steep_slope", "corridor"}
+
+
+def require(ok: bool, message: str) -> None:
+    """Raise ``ValueError`` with ``message`` unless ``ok``."""
+    if not ok:
+        raise ValueError(f"dianjiang model check failed: {message}")
+
+
+def read_back() -> dict[str, gpd.GeoDataFrame]:
+    """Read the written GeoJSON layers, projected to EPSG:4545."""
+    return {
+        name: gpd.read_file(OUT_DIR / f"{name}.geojson").to_crs(METRIC_CRS)
+        for name in COLUMNS
+    }
+
+
+def check_schema(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Columns, ids, vocabularies, geometry validity."""
+    for name, gdf in layers.items():
+        for col in ["id", "source", "confidence", *COLUMNS[name]]:
+            require(col in gdf.columns, f"{name}: column {col} missing")
+        require(gdf["id"].is_unique, f"{name}: duplicate ids")
+        require(set(gdf["confidence"]) <= {"medium", "guess"}, f"{name}: bad confidence")
+        require(bool(gdf.is_valid.all()), f"{name}: invalid geometry {list(gdf.id[~gdf.is_valid])}")
+        require(not bool(gdf.is_empty.any()), f"{name}: empty geometry")
+    for (name, col), allowed in VOCAB.items():
+        bad = set(layers[name][col]) - allowed
+        require(not bad, f"{name}.{col}: unexpected values {bad}")
+    constraints = layers["constraints"]
+    require(bool((constraints["hard"] == constraints["kind"].isin(HARD_KINDS)).all()),
+            "constraints: hard does not follow kind")
+    require(set(layers["clusters"]["in_platform"]) <= {True, False}, "clusters: in_platform not bool")
+
+
+def check_pairwise_disjoint(name: str, gdf: gpd.GeoDataFrame, max_m2: float = 1.0) -> None:
+    """No two features of a layer overlap by ``max_m2`` or more."""
+    tree = shapely.STRtree(gdf.geometry.values)
+    left, right = tree.query(gdf.geometry.values, predicate="intersects")
+    for i, j in zip(left, right, strict=True):
+        if i < j:
+            area = gdf.geometry.iloc[i].intersection(gdf.geometry.iloc[j]).area
+            require(area < max_m2, f"{name}: {gdf.id.iloc[i]} and {gdf.id.iloc[j]} overlap {area:.1f} m2")
+
+
+def check_within(
+    inner: gpd.GeoDataFrame, outer: gpd.GeoDataFrame, key: str | None, inset_m: float, what: str,
+) -> None:
+    """Each inner feature lies in one outer feature (by ``key`` column or by location), inset."""
+    for row in inner.itertuples():
+        if key is not None:
+            hosts = outer[outer["id"] == getattr(row, key)].geometry
+        else:
+            hosts = outer[outer.contains(row.geometry.representative_point())].geometry
+        require(len(hosts) == 1, f"{what}: {row.id} has {len(hosts)} hosts")
+        host = hosts.iloc[0]
+        require(row.geometry.difference(host).area < 1.0, f"{what}: {row.id} sticks out")
+        require(row.geometry.buffer(inset_m - 0.5).difference(host).area < 1.0,
+                f"{what}: {row.id} is closer than {inset_m} m to the edge")
+
+
+def check_areas(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """The published totals: 30 km2 platform, 18 km2 inside the boundary."""
+    clusters = layers["clusters"]
+    belt = clusters[clusters["in_platform"]].area.sum()
+    require(abs(belt / BELT_AREA_M2 - 1) <= AREA_TOLERANCE, f"belt clusters {belt / 1e6:.4f} km2")
+    belt_ids = set(clusters.loc[clusters["in_platform"], "id"])
+    boundary = layers["boundary"]
+    inside = boundary[boundary["cluster"].isin(belt_ids)].area.sum()
+    require(abs(inside / BOUNDARY_AREA_M2 - 1) <= AREA_TOLERANCE, f"belt boundary {inside / 1e6:.4f} km2")
+    gaoan = clusters[~clusters["in_platform"]].geometry.iloc[0]
+    require(gaoan.distance(shapely.union_all(clusters[clusters["in_platform"]].geometry)) > 1000,
+            "Gao'an cluster touches the belt")
+
+
+def check_buildings(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Buildings stay off road rights-of-way and off hard constraints."""
+    buildings, roads, constraints = layers["buildings"], layers["roads"], layers["constraints"]
+    row = right_of_way(roads)
+    hits = buildings.id[buildings.intersects(row)]
+    require(hits.empty, f"buildings in road right-of-way: {list(hits)}")
+    hard = shapely.union_all(constraints[constraints["hard"]].geometry)
+    hit_area = buildings.intersection(hard).area
+    require(bool((hit_area < 1.0).all()), f"buildings on hard constraints: {list(buildings.id[hit_area >= 1])}")
+    require(buildings["storeys"].dtype.kind == "i", "buildings: storeys not integer")
+
+
+def check_constraints(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Hard constraints keep out of sub-parks, bar one deliberate steep-slope patch."""
+    constraints, subparks = layers["constraints"], layers["subparks"]
+    parks = shapely.union_all(subparks.geometry)
+    hard = constraints[constraints["hard"]]
+    overlap = hard.intersection(parks).area
+    offenders = list(hard.id[overlap >= 1.0])
+    require(len(offenders) == 1 and offenders[0].startswith("cs-slope"),
+            f"hard constraints overlapping sub-parks: {offenders}")
+    require(float(overlap.max()) < 20_000, "the deliberate steep-slope overlap is too big")
+
+
+def check_outputs() -> gpd.GeoDataFrame:
+    """Read the files back, check every rule, return a summary table."""
+    layers = read_back()
+    check_schema(layers)
+    check_areas(layers)
+    for name in ("clusters", "boundary", "subparks", "parcels", "buildings"):
+        check_pairwise_disjoint(name, layers[name])
+    check_within(layers["boundary"], layers["clusters"], "cluster", CLUSTER_INSET_M - 5, "boundary")
+    check_within(layers["subparks"], layers["boundary"], None, SUBPARK_INSET_M - 2, "subparks")
+    check_within(layers["parcels"], layers["subparks"], None, 0.0, "parcels")
+    check_buildings(layers)
+    check_constraints(layers)
+    size = sum(p.stat().st_size for p in OUT_DIR.iterdir())
+    require(size < 1.5e6, f"output folder is {size / 1e6:.2f} MB")
+    return pd.DataFrame([
+        {"layer": name, "features": len(gdf),
+         "area_km2": round(gdf.area.sum() / 1e6, 4) if name not in ("roads", "projects") else None}
+        for name, gdf in layers.items()
+    ])
+
+
+def build() -> Model:
+    """Construct every layer in EPSG:4545."""
+    model = Model(
+        belt=frame_for(TOWN, CHENGXI),
+        gaoan=Frame(*to_metric(*GAOAN), bearing_deg=235.0),
+        layers={},
+    )
+    build_clusters(model)
+    build_boundary(model)
+    build_roads(model)
+    build_subparks(model)
+    build_parcels(model)
+    build_buildings(model)
+    build_projects(model)
+    finish_parcels(model)
+    build_constraints(model)
+    return model
+
+
+def main() -> None:
+    """Build, write and check the model; print a summary."""
+    write_all(build())
+    summary = check_outputs()
+    print(summary.to_string(index=False))
+    size = sum(p.stat().st_size for p in OUT_DIR.iterdir())
+    print(f"wrote {OUT_DIR.relative_to(ROOT)} ({size / 1e6:.2f} MB); all checks passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Access to the data files shipped inside the package (``parkmap/data``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["data_path", "read_table"]
+
+
+def data_path(name: str) -> Path:
+    """Path of a file in ``parkmap/data``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the package does not ship a file of that name.
+    """
+    path = Path(str(resources.files("parkmap") / "data" / name))
+    if not path.is_file():
+        raise FileNotFoundError(f"parkmap ships no data file {name!r} (looked in {path.parent})")
+    return path
+
+
+@cache
+def _read_table_cached(name: str) -> pd.DataFrame:
+    return pd.read_csv(data_path(name), dtype=str, keep_default_na=False)
+
+
+def read_table(name: str) -> pd.DataFrame:
+    """Read a CSV table from ``parkmap/data`` with every column as text.
+
+    Empty cells come back as empty strings, never NaN, so codes such as ``"01"`` keep
+    their leading zeros. The caller converts numeric columns it needs. A copy is
+    returned, so callers may modify it.
+    """
+    return _read_table_cached(name).copy()

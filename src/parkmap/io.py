@@ -1,0 +1,197 @@
+"""Reading and writing park layers: GeoPackage, GeoJSON folders, atomic outputs.
+
+Bulk reads and writes go through pyogrio (geopandas' default engine). Inputs are only
+ever opened for reading. Outputs are written to a temporary file beside the target and
+moved into place when complete, so an interrupted run leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from parkmap.errors import DataFileError, OutputExistsError
+
+__all__ = [
+    "METADATA_TABLE",
+    "atomic_output",
+    "list_layers",
+    "read_geojson_dir",
+    "read_geopackage",
+    "write_geopackage",
+]
+
+#: Name of the attribute table that holds park metadata in a GeoPackage.
+METADATA_TABLE = "park_metadata"
+#: Name of the metadata file in a folder of GeoJSON layers.
+METADATA_FILE = "metadata.json"
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path to write to; move it onto ``path`` on success.
+
+    Parameters
+    ----------
+    path : path-like
+        The final output file.
+    overwrite : bool, default False
+        Replace an existing file. Without it an existing ``path`` raises.
+
+    Raises
+    ------
+    parkmap.errors.OutputExistsError
+        If ``path`` exists and ``overwrite`` is false.
+    """
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise OutputExistsError(f"{target}: exists; pass --overwrite to replace it")
+    if not target.parent.exists():
+        raise DataFileError(f"{target}: folder {target.parent} does not exist")
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # drivers such as GPKG want to create the file themselves
+    try:
+        yield tmp
+        tmp.replace(target)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def list_layers(path: str | os.PathLike) -> pd.DataFrame:
+    """Layers of a vector file: name and geometry type (None for attribute tables)."""
+    try:
+        info = pyogrio.list_layers(path)
+    except Exception as err:
+        raise DataFileError(f"{path}: cannot open as a vector file ({_short(err)})") from None
+    return pd.DataFrame(info, columns=["name", "geometry_type"])
+
+
+def _short(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    where = f"{path}" + (f", layer '{layer}'" if layer else "")
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as err:
+        raise DataFileError(f"{where}: cannot read ({_short(err)})") from None
+
+
+def read_geopackage(
+    path: str | os.PathLike, layers: list[str] | None = None
+) -> tuple[dict[str, gpd.GeoDataFrame], dict]:
+    """Read the spatial layers and the metadata table of a GeoPackage.
+
+    Parameters
+    ----------
+    path : path-like
+        The GeoPackage.
+    layers : list of str, optional
+        Only these layers (default: every spatial layer).
+
+    Returns
+    -------
+    layers : dict of str to geopandas.GeoDataFrame
+    metadata : dict
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"{path}: no such file")
+    available = list_layers(path)
+    spatial = [
+        str(r.name)
+        for r in available.itertuples()
+        if r.geometry_type is not None and r.name != METADATA_TABLE
+    ]
+    wanted = spatial if layers is None else list(layers)
+    missing = [name for name in wanted if name not in spatial]
+    if missing:
+        raise DataFileError(
+            f"{path}: no layer {', '.join(map(repr, missing))} (has: {', '.join(spatial)})"
+        )
+    result = {name: _read_layer(path, name) for name in wanted}
+    metadata: dict = {}
+    if METADATA_TABLE in set(available["name"]):
+        table = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
+        for row in table.itertuples(index=False):
+            try:
+                metadata[str(row.key)] = json.loads(row.value)
+            except (TypeError, ValueError):
+                raise DataFileError(
+                    f"{path}, layer '{METADATA_TABLE}', key {row.key!r}: value is not JSON"
+                ) from None
+    return result, metadata
+
+
+def read_geojson_dir(path: str | os.PathLike) -> tuple[dict[str, gpd.GeoDataFrame], dict]:
+    """Read a folder holding one ``<layer>.geojson`` per layer and an optional metadata.json."""
+    path = Path(path)
+    if not path.is_dir():
+        raise DataFileError(f"{path}: not a folder")
+    layers = {f.stem: _read_layer(f) for f in sorted(path.glob("*.geojson"))}
+    if not layers:
+        raise DataFileError(f"{path}: no .geojson layers in this folder")
+    metadata: dict = {}
+    meta_file = path / METADATA_FILE
+    if meta_file.is_file():
+        try:
+            metadata = json.loads(meta_file.read_text(encoding="utf-8"))
+        except ValueError as err:
+            raise DataFileError(f"{meta_file}: not valid JSON ({err})") from None
+    return layers, metadata
+
+
+def write_geopackage(
+    path: str | os.PathLike,
+    layers: dict[str, gpd.GeoDataFrame],
+    metadata: dict | None = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Write layers (and a metadata table) to a new GeoPackage, atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        Output ``.gpkg`` file.
+    layers : dict of str to geopandas.GeoDataFrame
+        One GeoPackage layer per entry, full column names, CRS kept.
+    metadata : dict, optional
+        Written as the attribute table ``park_metadata`` (key, JSON value).
+    overwrite : bool, default False
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".gpkg":
+        raise DataFileError(f"{target}: a park is written as a GeoPackage; use a .gpkg name")
+    with atomic_output(target, overwrite=overwrite) as tmp:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        if metadata:
+            table = pd.DataFrame(
+                {
+                    "key": list(metadata),
+                    "value": [json.dumps(v, ensure_ascii=False) for v in metadata.values()],
+                }
+            )
+            pyogrio.write_dataframe(table, tmp, layer=METADATA_TABLE, driver="GPKG")
+    return target

@@ -1,0 +1,260 @@
+"""The Park: named layers in one projected metric CRS, plus metadata."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from parkmap import io
+from parkmap.crs import WGS84, crs_label, is_metric, metric_crs_for, to_crs
+from parkmap.errors import CRSError, DataFileError, ValidationError
+from parkmap.landuse import lookup_code
+from parkmap.schema import LAYERS, Problem, validate_layers
+
+__all__ = ["Park"]
+
+log = logging.getLogger("parkmap")
+
+
+def _choose_crs(layers: Mapping[str, gpd.GeoDataFrame], requested) -> CRS:
+    """The park's metric CRS: the one asked for, a metric CRS all layers share, or derived."""
+    if requested is not None:
+        crs = to_crs(requested)
+        if not is_metric(crs):
+            raise CRSError(f"{crs_label(crs)} is not a projected metric CRS; areas need one")
+        return crs
+    crss = {gdf.crs for gdf in layers.values() if gdf.crs is not None}
+    metric = [c for c in crss if is_metric(c)]
+    if len(crss) == 1 and metric:
+        return metric[0]
+    located = [gdf for gdf in layers.values() if gdf.crs is not None and len(gdf)]
+    if not located:
+        raise CRSError("no layer has a coordinate reference system; name one (crs=...)")
+    bounds = pd.DataFrame(
+        [gdf.to_crs(WGS84).total_bounds for gdf in located], columns=["x0", "y0", "x1", "y1"]
+    )
+    lon = (bounds["x0"].min() + bounds["x1"].max()) / 2
+    lat = (bounds["y0"].min() + bounds["y1"].max()) / 2
+    return metric_crs_for(lon, lat)
+
+
+class Park:
+    """An industrial park: named layers (GeoDataFrames) in one projected metric CRS.
+
+    Layers in another CRS are projected to the park's CRS when the park is built; a
+    layer without a CRS is kept as it is and reported as an error, since nothing can
+    be measured on it. The park is validated when built: :attr:`problems` lists every
+    finding, and computations call :meth:`require_valid`, which refuses a park with
+    errors.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        The layers by name (``clusters``, ``boundary``, ``subparks``, ``roads``,
+        ``buildings``, ``parcels``, ``constraints``, ``projects``; others are kept).
+    crs : CRS-like, optional
+        The park's metric CRS. Default: the projected metric CRS all layers share,
+        else the CGCS2000 3-degree Gauss-Kruger zone (China) or UTM zone of the data.
+    metadata : dict, optional
+        Name, sources, headline figures.
+    source : str, optional
+        Where the park was read from, named in messages.
+
+    Examples
+    --------
+    >>> import parkmap
+    >>> park = parkmap.datasets.load("dianjiang")
+    >>> park.crs.to_epsg()
+    4545
+    """
+
+    def __init__(
+        self,
+        layers: Mapping[str, gpd.GeoDataFrame],
+        *,
+        crs=None,
+        metadata: dict | None = None,
+        source: str | None = None,
+    ) -> None:
+        for name, gdf in layers.items():
+            if not isinstance(gdf, gpd.GeoDataFrame):
+                raise TypeError(f"layer {name!r} is a {type(gdf).__name__}, not a GeoDataFrame")
+        self.metadata: dict = dict(metadata or {})
+        self.source = source
+        requested = crs if crs is not None else self.metadata.get("crs")
+        self.crs: CRS = _choose_crs(layers, requested)
+        self.metadata["crs"] = self.crs.to_string()
+        self._layers: dict[str, gpd.GeoDataFrame] = {}
+        for name, gdf in layers.items():
+            self._layers[name] = gdf.to_crs(self.crs) if gdf.crs is not None else gdf.copy()
+        self.problems: list[Problem] = validate_layers(self._layers, source=source)
+        self._normalise_landuse_codes()
+        for problem in self.problems:
+            if problem.severity == "warning":
+                log.warning("%s", problem.format())
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def read(cls, path: str | os.PathLike, *, crs=None, layers: list[str] | None = None) -> Park:
+        """Read a park from a GeoPackage or a folder of GeoJSON layers.
+
+        Parameters
+        ----------
+        path : path-like
+            A ``.gpkg`` file, or a folder with one ``<layer>.geojson`` per layer and
+            an optional ``metadata.json``.
+        crs : CRS-like, optional
+            The park's metric CRS (see :class:`Park`).
+        layers : list of str, optional
+            Read only these layers of a GeoPackage.
+
+        Returns
+        -------
+        Park
+        """
+        path = Path(path)
+        if path.is_dir():
+            found, metadata = io.read_geojson_dir(path)
+        elif path.suffix.lower() == ".gpkg":
+            found, metadata = io.read_geopackage(path, layers)
+        elif not path.exists():
+            raise DataFileError(f"{path}: no such file or folder")
+        else:
+            raise DataFileError(
+                f"{path}: a park is a GeoPackage (.gpkg) or a folder of .geojson layers; "
+                "use `parkmap import` for other formats"
+            )
+        return cls(found, crs=crs, metadata=metadata, source=str(path))
+
+    @classmethod
+    def from_geopackage(cls, path: str | os.PathLike, **kwargs) -> Park:
+        """Read a park from a GeoPackage (see :meth:`read`)."""
+        return cls.read(path, **kwargs)
+
+    @classmethod
+    def from_geojson_dir(cls, path: str | os.PathLike, **kwargs) -> Park:
+        """Read a park from a folder of GeoJSON layers (see :meth:`read`)."""
+        return cls.read(path, **kwargs)
+
+    @classmethod
+    def from_layers(cls, layers: Mapping[str, gpd.GeoDataFrame], **kwargs) -> Park:
+        """Build a park from GeoDataFrames in Python (same as the constructor)."""
+        return cls(layers, **kwargs)
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write the park to a GeoPackage: one layer per park layer plus ``park_metadata``.
+
+        The file is written to a temporary name and moved into place when complete.
+
+        Raises
+        ------
+        parkmap.errors.OutputExistsError
+            If the file exists and ``overwrite`` is false.
+        """
+        return io.write_geopackage(path, self._layers, self.metadata, overwrite=overwrite)
+
+    # -- access ------------------------------------------------------------------
+    @property
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The layers by name, park layers first in schema order."""
+        known = [n for n in LAYERS if n in self._layers]
+        return {n: self._layers[n] for n in known + [n for n in self._layers if n not in LAYERS]}
+
+    @property
+    def name(self) -> str:
+        """The park's name (Chinese where known)."""
+        return str(self.metadata.get("name_zh") or self.metadata.get("name_en") or "park")
+
+    def __getitem__(self, name: str) -> gpd.GeoDataFrame:
+        try:
+            return self._layers[name]
+        except KeyError:
+            raise KeyError(f"park has no layer {name!r} (has: {', '.join(self.layers)})") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._layers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n}={len(g)}" for n, g in self.layers.items())
+        return f"<Park {self.name!r} {crs_label(self.crs)}: {counts}>"
+
+    def get(self, name: str) -> gpd.GeoDataFrame | None:
+        """The layer ``name``, or None when the park has none."""
+        return self._layers.get(name)
+
+    def copy(self) -> Park:
+        """A deep copy (layers and metadata), without re-validating."""
+        new = object.__new__(Park)
+        new.metadata = copy.deepcopy(self.metadata)
+        new.source = self.source
+        new.crs = self.crs
+        new._layers = {n: g.copy() for n, g in self._layers.items()}
+        new.problems = list(self.problems)
+        return new
+
+    # -- validation ----------------------------------------------------------------
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that stop computation."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def is_valid(self) -> bool:
+        """Whether the park has no validation errors."""
+        return not self.errors
+
+    def require_valid(self) -> Park:
+        """Return the park, or raise when it has validation errors.
+
+        Raises
+        ------
+        parkmap.errors.ValidationError
+            Listing every problem.
+        """
+        if self.errors:
+            raise ValidationError(self.problems, self.source)
+        return self
+
+    def layer_summary(self) -> pd.DataFrame:
+        """One row per layer: name, geometry types, feature count, CRS."""
+        rows = []
+        for name, gdf in self.layers.items():
+            types = sorted(set(gdf.geom_type.dropna())) if len(gdf) else []
+            rows.append(
+                {
+                    "layer": name,
+                    "geometry": "/".join(types) or "-",
+                    "features": len(gdf),
+                    "crs": gdf.crs.to_string() if gdf.crs is not None else "none",
+                }
+            )
+        return pd.DataFrame(rows, columns=["layer", "geometry", "features", "crs"])
+
+    def _normalise_landuse_codes(self) -> None:
+        """Translate accepted alias codes (2020 trial, GB 50137) to 2023 codes in memory."""
+        for name, schema in LAYERS.items():
+            gdf = self._layers.get(name)
+            if gdf is None:
+                continue
+            for col in schema.landuse_columns:
+                if col not in gdf.columns:
+                    continue
+                original = gdf[col]
+                translated = original.map(
+                    lambda v: found.code if (found := lookup_code(v)) is not None else v
+                )
+                if not translated.equals(original):
+                    gdf[col] = translated

@@ -1,0 +1,497 @@
+"""Layer schemas of a park and their validation.
+
+The schema is declared here once: for every park layer, the geometry types it accepts
+and its columns (type, whether required, allowed values). :func:`validate_layers`
+checks a set of layers against it and returns every problem found, each naming the
+layer, the feature, the column and what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from parkmap.landuse import lookup_code
+
+__all__ = [
+    "LAYERS",
+    "Column",
+    "LayerSchema",
+    "Problem",
+    "feature_ids",
+    "validate_layers",
+]
+
+POLYGON = ("Polygon", "MultiPolygon")
+LINE = ("LineString", "MultiLineString")
+POINT_OR_POLYGON = ("Point", "MultiPoint", "Polygon", "MultiPolygon")
+
+#: Area (m²) of a feature outside its container that is still tolerated as digitising noise.
+CONTAINMENT_TOLERANCE_M2 = 1.0
+
+
+@dataclass(frozen=True)
+class Column:
+    """One attribute column of a layer.
+
+    Parameters
+    ----------
+    name : str
+        Column name.
+    kind : {"text", "number", "integer", "bool"}
+        Value type.
+    required : bool
+        Whether the column must exist.
+    nullable : bool
+        Whether a value may be missing.
+    allowed : tuple of str, optional
+        The allowed values of a text column.
+    min_value : float, optional
+        Smallest allowed value of a numeric column.
+    positive : bool
+        Whether a numeric value must be strictly greater than zero.
+    description : str
+        What the column holds, with its unit.
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = True
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    min_value: float | None = None
+    positive: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """Schema of one park layer."""
+
+    name: str
+    geometry: tuple[str, ...]
+    columns: tuple[Column, ...]
+    description: str = ""
+    landuse_columns: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column | None:
+        """The column called ``name``, or None."""
+        return next((c for c in self.columns if c.name == name), None)
+
+
+_COMMON = (
+    Column("id", required=False, description="feature identifier, unique in the layer"),
+    Column("source", required=False, nullable=True, description="where the feature comes from"),
+    Column("confidence", required=False, nullable=True, description="how sure the source is"),
+)
+
+ROAD_CLASSES = ("expressway", "trunk", "secondary", "branch")
+ROAD_STATUS = ("built", "under_construction", "planned")
+BUILDING_KINDS = ("standard_factory", "factory", "office", "warehouse", "dormitory", "other")
+BUILDING_STATUS = ("built", "under_construction", "planned", "renovation")
+PARCEL_STATUS = ("built", "supplied", "committed", "available", "reserved")
+CONSTRAINT_KINDS = (
+    "ecological_red_line",
+    "permanent_basic_farmland",
+    "water",
+    "steep_slope",
+    "corridor",
+    "cropland",
+    "forest",
+    "other",
+)
+BOUNDARY_ZONES = ("集中建设区", "弹性发展区", "特别用途区")
+PROJECT_STATUS = ("signed", "negotiating", "under_construction", "producing")
+
+#: The park layers, in drawing and reporting order.
+LAYERS: dict[str, LayerSchema] = {
+    s.name: s
+    for s in (
+        LayerSchema(
+            "clusters",
+            POLYGON,
+            (
+                *_COMMON,
+                Column("name_zh"),
+                Column("name_en", required=False, nullable=True),
+                Column(
+                    "in_platform",
+                    "bool",
+                    required=False,
+                    description="counted in the park platform total",
+                ),
+            ),
+            "组团: the clusters of the park platform",
+        ),
+        LayerSchema(
+            "boundary",
+            POLYGON,
+            (
+                *_COMMON,
+                Column("name_zh"),
+                Column("zone", allowed=BOUNDARY_ZONES),
+                Column("cluster", required=False, nullable=True, description="cluster id"),
+            ),
+            "城镇开发边界: development-boundary parts",
+        ),
+        LayerSchema(
+            "subparks",
+            POLYGON,
+            (
+                *_COMMON,
+                Column("name_zh"),
+                Column("name_en", required=False, nullable=True),
+                Column("industry"),
+                Column("industry_code", required=False, nullable=True),
+                Column("landuse_code"),
+                Column("cluster", required=False, nullable=True, description="cluster id"),
+            ),
+            "园中园: industrial sub-parks",
+            landuse_columns=("landuse_code",),
+        ),
+        LayerSchema(
+            "roads",
+            LINE,
+            (
+                *_COMMON,
+                Column("name_zh", nullable=True),
+                Column("name_en", required=False, nullable=True),
+                Column("road_class", allowed=ROAD_CLASSES),
+                Column("red_line_m", "number", positive=True, description="red-line width, m"),
+                Column("status", allowed=ROAD_STATUS),
+            ),
+            "roads by centreline",
+        ),
+        LayerSchema(
+            "buildings",
+            POLYGON,
+            (
+                *_COMMON,
+                Column("name_zh", nullable=True),
+                Column("kind", allowed=BUILDING_KINDS),
+                Column("storeys", "integer", min_value=1),
+                Column("storey_height_m", "number", positive=True, description="storey height, m"),
+                Column("status", allowed=BUILDING_STATUS),
+                Column("cluster", required=False, nullable=True),
+            ),
+            "factories and other buildings (footprints)",
+        ),
+        LayerSchema(
+            "parcels",
+            POLYGON,
+            (
+                *_COMMON,
+                Column("landuse_code"),
+                Column("status", allowed=PARCEL_STATUS),
+                Column("project", required=False, nullable=True),
+            ),
+            "land parcels",
+            landuse_columns=("landuse_code",),
+        ),
+        LayerSchema(
+            "constraints",
+            POLYGON,
+            (
+                *_COMMON,
+                Column("name_zh", required=False, nullable=True),
+                Column("kind", allowed=CONSTRAINT_KINDS),
+                Column("hard", "bool", description="never available when true"),
+                Column("buffer_m", "number", min_value=0, description="buffer around it, m"),
+            ),
+            "planning constraints (三区三线 and others)",
+        ),
+        LayerSchema(
+            "projects",
+            POINT_OR_POLYGON,
+            (
+                *_COMMON,
+                Column("name_zh"),
+                Column("name_en", required=False, nullable=True),
+                Column("status", allowed=PROJECT_STATUS),
+                Column(
+                    "investment_yi",
+                    "number",
+                    nullable=True,
+                    min_value=0,
+                    description="investment, 亿元",
+                ),
+                Column("land_mu", "number", nullable=True, min_value=0, description="land, 亩"),
+                Column("subpark", required=False, nullable=True, description="sub-park id"),
+            ),
+            "investment projects",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation finding.
+
+    Attributes
+    ----------
+    severity : {"error", "warning"}
+        Errors stop computation; warnings are reported only.
+    layer : str
+        Layer name.
+    message : str
+        What is wrong, and what to do where it is not obvious.
+    feature : str, optional
+        Feature id (the ``id`` column, else ``#<row>`` counted from 1).
+    column : str, optional
+        Column concerned.
+    source : str, optional
+        File the layer came from.
+    """
+
+    severity: str
+    layer: str
+    message: str
+    feature: str | None = None
+    column: str | None = None
+    source: str | None = None
+
+    def format(self) -> str:
+        """One line: ``file: layer 'x', feature y, column z: message``."""
+        parts = [f"layer '{self.layer}'"]
+        if self.feature is not None:
+            parts.append(f"feature {self.feature}")
+        if self.column is not None:
+            parts.append(f"column '{self.column}'")
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{', '.join(parts)}: {self.message}"
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.format()}"
+
+
+def feature_ids(gdf: pd.DataFrame) -> pd.Series:
+    """Feature ids for messages: the ``id`` column where set, else ``#<row>`` from 1."""
+    fallback = pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index, dtype=object)
+    if "id" not in gdf.columns:
+        return fallback
+    ids = gdf["id"].astype(object)
+    present = ids.notna() & (ids.astype(str).str.strip() != "")
+    return ids.where(present, fallback).astype(str)
+
+
+def _is_bool(value) -> bool:
+    return isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, (int, np.integer)) and value in (0, 1)
+    )
+
+
+def _check_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, layer: str) -> list[Problem]:
+    problems: list[Problem] = []
+    values = gdf[col.name]
+    missing = values.isna() | (values.astype(str).str.strip() == "")
+
+    def add(idx, message: str) -> None:
+        problems.append(Problem("error", layer, message, ids[idx], col.name))
+
+    if not col.nullable:
+        for idx in values.index[missing]:
+            add(idx, "missing value")
+    present = values[~missing]
+    if col.kind in ("number", "integer"):
+        numeric = pd.to_numeric(present, errors="coerce")
+        for idx in present.index[numeric.isna()]:
+            add(idx, f"not a number: {present[idx]!r}")
+        numeric = numeric.dropna()
+        if col.kind == "integer":
+            for idx in numeric.index[numeric != np.round(numeric)]:
+                add(idx, f"not a whole number: {present[idx]!r}")
+        if col.positive:
+            for idx in numeric.index[numeric <= 0]:
+                add(idx, f"must be greater than 0, got {numeric[idx]:g}")
+        if col.min_value is not None:
+            for idx in numeric.index[numeric < col.min_value]:
+                add(idx, f"must be at least {col.min_value:g}, got {numeric[idx]:g}")
+    elif col.kind == "bool":
+        for idx, value in present.items():
+            if not _is_bool(value):
+                add(idx, f"not true/false: {value!r}")
+    elif col.allowed is not None:
+        allowed = set(col.allowed)
+        for idx, value in present.items():
+            if str(value) not in allowed:
+                add(idx, f"{value!r} is not one of {', '.join(col.allowed)}")
+    return problems
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
+    problems: list[Problem] = []
+    geoms = gdf.geometry.array
+    null_or_empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for idx in gdf.index[null_or_empty]:
+        problems.append(Problem("error", schema.name, "empty or missing geometry", ids[idx]))
+    types = gdf.geometry.geom_type
+    wrong = ~null_or_empty & ~types.isin(schema.geometry)
+    for idx in gdf.index[wrong]:
+        problems.append(
+            Problem(
+                "error",
+                schema.name,
+                f"geometry is {types[idx]}, expected {' or '.join(schema.geometry)}",
+                ids[idx],
+            )
+        )
+    valid = shapely.is_valid(geoms)
+    for idx in gdf.index[~null_or_empty & ~valid]:
+        reason = shapely.is_valid_reason(gdf.geometry[idx])
+        problems.append(
+            Problem(
+                "error",
+                schema.name,
+                f"invalid geometry ({reason}); repair it, e.g. with shapely.make_valid",
+                ids[idx],
+            )
+        )
+    return problems
+
+
+def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
+    schema = LAYERS.get(name)
+    if schema is None:
+        return [
+            Problem(
+                "warning",
+                name,
+                f"not a park layer (known: {', '.join(LAYERS)}); kept but not checked",
+            )
+        ]
+    problems: list[Problem] = []
+    if gdf.crs is None:
+        problems.append(
+            Problem("error", name, "no coordinate reference system; set one (e.g. --s-srs)")
+        )
+    ids = feature_ids(gdf)
+    if "id" in gdf.columns:
+        dup = ids[ids.duplicated(keep=False) & gdf["id"].notna()]
+        for idx in dup.index:
+            problems.append(Problem("error", name, "duplicate id", ids[idx], "id"))
+    problems.extend(_check_geometry(gdf, schema, ids))
+    for col in schema.columns:
+        if col.name not in gdf.columns:
+            if col.required:
+                problems.append(
+                    Problem("error", name, "required column is missing", None, col.name)
+                )
+            continue
+        problems.extend(_check_column(gdf, col, ids, name))
+    for col_name in schema.landuse_columns:
+        if col_name not in gdf.columns:
+            continue
+        for idx, value in gdf[col_name].items():
+            if pd.isna(value) or str(value).strip() == "":
+                continue
+            found = lookup_code(value)
+            if found is None:
+                problems.append(
+                    Problem(
+                        "error",
+                        name,
+                        f"unknown land-use code {value!r} (expected a 2023 用地用海 code, "
+                        "a 2020-trial or GB 50137 code)",
+                        ids[idx],
+                        col_name,
+                    )
+                )
+            elif found.scheme != "2023" or found.code != str(value).strip():
+                problems.append(
+                    Problem(
+                        "warning",
+                        name,
+                        f"{found.scheme} code {value!r} read as 2023 code {found.code} "
+                        f"({found.name_zh})",
+                        ids[idx],
+                        col_name,
+                    )
+                )
+    return problems
+
+
+def _outside_area(inner: gpd.GeoDataFrame, outer: gpd.GeoDataFrame) -> tuple[pd.Series, pd.Series]:
+    """Area of each ``inner`` feature outside the union of ``outer`` and its own area."""
+    geoms = inner.geometry.array
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & shapely.is_valid(geoms)
+    outer_geoms = outer.geometry[shapely.is_valid(outer.geometry.array)]
+    container = shapely.union_all(outer_geoms.array) if len(outer_geoms) else shapely.Polygon()
+    outside = pd.Series(0.0, index=inner.index)
+    area = pd.Series(shapely.area(geoms), index=inner.index)
+    outside[usable] = shapely.area(shapely.difference(geoms[usable], container))
+    outside[~usable] = np.nan
+    return outside, area
+
+
+def _check_containment(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    inner_name: str,
+    outer_name: str,
+    severity: str,
+) -> list[Problem]:
+    inner, outer = layers.get(inner_name), layers.get(outer_name)
+    if inner is None or outer is None or len(inner) == 0 or len(outer) == 0:
+        return []
+    if inner.crs is None or outer.crs is None or inner.crs != outer.crs:
+        return []
+    outside, area = _outside_area(inner, outer)
+    ids = feature_ids(inner)
+    problems = []
+    for idx in inner.index[outside > CONTAINMENT_TOLERANCE_M2]:
+        share = outside[idx] / area[idx] if area[idx] else 1.0
+        where = "outside every" if share > 0.999 else "partly outside the"
+        problems.append(
+            Problem(
+                severity,
+                inner_name,
+                f"{where} {outer_name[:-1] if outer_name.endswith('s') else outer_name} "
+                f"({outside[idx]:,.0f} m², {share:.1%} of it)",
+                ids[idx],
+            )
+        )
+    return problems
+
+
+def validate_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = None
+) -> list[Problem]:
+    """Check park layers against the schema and against each other.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        The layers by name, all in the same CRS for the cross-layer checks.
+    source : str, optional
+        File name to put in every problem.
+
+    Returns
+    -------
+    list of Problem
+        Every problem found, errors and warnings, in layer order.
+
+    Notes
+    -----
+    Cross-layer checks: a sub-park outside every cluster is an error; a
+    development-boundary part outside the clusters, a sub-park outside the
+    development boundary are warnings.
+    """
+    problems: list[Problem] = []
+    if not layers:
+        problems.append(Problem("error", "-", "the park has no layers"))
+    ordered = [n for n in LAYERS if n in layers] + [n for n in layers if n not in LAYERS]
+    for name in ordered:
+        problems.extend(_validate_layer(name, layers[name]))
+    problems.extend(_check_containment(layers, "subparks", "clusters", "error"))
+    problems.extend(_check_containment(layers, "boundary", "clusters", "warning"))
+    problems.extend(_check_containment(layers, "subparks", "boundary", "warning"))
+    if source is not None:
+        problems = [
+            Problem(p.severity, p.layer, p.message, p.feature, p.column, source) for p in problems
+        ]
+    return problems
