@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +56,7 @@ AREA_TOLERANCE = 0.003
 CLUSTER_INSET_M = 25.0
 SUBPARK_INSET_M = 12.0
 SLIVER_M2 = 10_000.0
+EDGE_CLEARANCE_M = 0.1  # parcels keep off the sub-park edge, so WGS84 rounding cannot push them out
 
 # GeoNames points (lon, lat); see shared facts/geography.md.
 TOWN = (107.34545, 30.33355)  # 垫江县城 / 桂溪, GeoNames 1809467
@@ -63,6 +67,7 @@ STATION = (107.372, 30.300)  # 垫江站, position a guess from press reports
 
 SEED = "seed article 2023-03-23"
 PRESS = "press reports"
+ILLUSTRATIVE = "inferred (illustrative)"
 
 # Belt outline: (s, u_west, u_east) in metres, before scaling to 30 km2.
 BELT_STATIONS = (
@@ -171,13 +176,13 @@ SUBPARKS = (
     SubparkSpec(
         "sp-auto", "汽摩零部件产业园", "Auto & motorcycle parts park",
         "auto and motorcycle parts", "37", "100102", "cl-guiyang",
-        (1350, 2650, -420, 1050), (1800, 2250), "built", 4,
+        (1350, 2650, -420, 1050), (1800, 2250), "built", 5,
         f"{SEED} (name); cluster and footprint inferred", "guess",
     ),
     SubparkSpec(
         "sp-valve-guiyang", "西部智能阀门产业基地", "Western smart valve base (Guiyang part)",
         "smart valves", "35", "100102", "cl-guiyang",
-        (2950, 4150, -470, 760), (3350, 3750), "built", 4,
+        (2950, 4150, -470, 760), (3350, 3750), "built", 5,
         f"{PRESS} (valves in Guiyang and Chengxi); footprint inferred", "medium",
     ),
     SubparkSpec(
@@ -206,7 +211,8 @@ SUBPARKS = (
         f"{PRESS} (valves in Guiyang and Chengxi); footprint inferred", "medium",
     ),
     SubparkSpec(
-        "sp-prefab", "装配式建筑及新型建材产业园", "Prefab construction & new building materials park",
+        "sp-prefab", "装配式建筑及新型建材产业园",
+        "Prefab construction & new building materials park",
         "prefabricated construction and new building materials", "31", "100102", "cl-chengxi",
         (14500, 16250, -360, 700), (14950, 15400, 15850), "built", 5,
         f"{PRESS} (国瑞 and 中材渝建 in Chengxi); footprint inferred", "medium",
@@ -226,10 +232,14 @@ class Model:
 # --------------------------------------------------------------------------- helpers
 
 
+@cache
+def _to_metric_transformer() -> Transformer:
+    return Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+
+
 def to_metric(lon: float, lat: float) -> tuple[float, float]:
     """WGS84 lon/lat to EPSG:4545 easting/northing."""
-    transformer = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
-    return transformer.transform(lon, lat)
+    return _to_metric_transformer().transform(lon, lat)
 
 
 def frame_for(start: tuple[float, float], end: tuple[float, float]) -> Frame:
@@ -237,12 +247,6 @@ def frame_for(start: tuple[float, float], end: tuple[float, float]) -> Frame:
     x0, y0 = to_metric(*start)
     x1, y1 = to_metric(*end)
     return Frame(x0, y0, math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360)
-
-
-def frame_of_point(frame: Frame, lon: float, lat: float) -> tuple[float, float]:
-    """Frame coordinates (s, u) of a lon/lat point."""
-    pt = frame.to_frame(Point(*to_metric(lon, lat)))
-    return pt.x, pt.y
 
 
 def band(stations: list[tuple[float, float, float]]) -> Polygon:
@@ -263,12 +267,23 @@ def largest(geom: BaseGeometry) -> Polygon:
     return max(pieces(geom), key=lambda p: p.area)
 
 
+def edge_matched(geoms: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Polygons that abut made to share identical vertices along common edges.
+
+    Without this, a vertex on one side of a shared edge and not on the other would be
+    rounded off the edge in WGS84 and open tiny overlaps.
+    """
+    return list(shapely.coverage_clean(np.array(geoms, dtype=object), snapping_distance=0.01))
+
+
 def frame_layer(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """A layer in EPSG:4545 from rows holding a ``geometry`` key."""
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS)
 
 
-def bisect(func: Any, low: float, high: float, iterations: int = 40) -> float:
+def bisect(
+    func: Callable[[float], float], low: float, high: float, iterations: int = 40,
+) -> float:
     """Root of a monotonic function on [low, high] by bisection."""
     f_low = func(low)
     for _ in range(iterations):
@@ -306,10 +321,10 @@ def cluster_cuts(frame: Frame) -> list[LineString]:
 def build_clusters(model: Model) -> None:
     """The three belt clusters (30 km2 together) and the Gao'an satellite."""
     belt = model.belt.to_map(band(belt_edges().tolist()))
-    parts = sorted(
+    parts = edge_matched(sorted(
         pieces(split(belt, MultiLineString(cluster_cuts(model.belt)))),
         key=lambda p: model.belt.to_frame(p.centroid).x,
-    )
+    ))
     towns = {"cl-guiyang": 1809467, "cl-taiping": 1793614, "cl-chengxi": 1815193}
     names = {
         "cl-guiyang": ("桂阳组团", "Guiyang (county town) cluster"),
@@ -360,7 +375,7 @@ def stream_lines(frame: Frame) -> dict[str, LineString]:
     """Two streams that come off the Mingyue Shan foothills and cross the belt."""
     return {
         "taiping": frame.line([
-            (7250, -1700), (7480, -1150), (7700, -420), (7640, 300), (7860, 1000), (7800, 2000),
+            (7330, -1000), (7520, -760), (7700, -420), (7640, 300), (7860, 1000), (7800, 2000),
         ]),
         "chengxi": frame.line([
             (13300, -1900), (13450, -900), (13560, -300), (13500, 400), (13660, 1500),
@@ -408,37 +423,37 @@ def road(
 
 
 def named_roads(model: Model) -> list[dict[str, Any]]:
-    """Roads named in public reports, plus the spine and the expressway."""
-    f = model.belt
-    spine = spine_line(f)
-    inferred = "position inferred"
+    """Roads named in public reports, plus the spine, the expressway and link roads."""
+    f, g = model.belt, model.gaoan
+    placed = "position inferred"
     return [
         road("rd-spine", "产业带主干道（示意）", "Belt spine road (illustrative)", "trunk", 40,
-             "built", spine, f"inferred: links {SEED} clusters; {inferred}"),
-        road("rd-g42-g50", "G42/G50 高速公路（示意线位）", "G42/G50 expressway (illustrative alignment)",
-             "expressway", 60, "built", expressway_line(f),
-             f"{PRESS} (expressways cross Taiping); alignment inferred", "medium"),
-        road("rd-dongfang", "东方大道（汽摩产业园段）", "Dongfang Avenue (auto park section)", "trunk",
-             40, "built", north_south(f.point(2000, 330), 1018.0),
-             f"{PRESS} (N-S, 1,018 m, 40 m); {inferred}"),
+             "built", spine_line(f), f"inferred: links the {SEED} clusters; {placed}"),
+        road("rd-g42-g50", "G42/G50 高速公路（示意线位）",
+             "G42/G50 expressway (illustrative alignment)", "expressway", 60, "built",
+             expressway_line(f), f"{PRESS} (expressways cross Taiping); alignment inferred",
+             "medium"),
+        road("rd-dongfang", "东方大道（汽摩产业园段）", "Dongfang Avenue (auto park section)",
+             "trunk", 40, "built", north_south(f.point(2000, 330), 1018.0),
+             f"{PRESS} (N-S, 1,018 m, 40 m); {placed}"),
         road("rd-wenbi", "文毕大道", "Wenbi Avenue", "trunk", 50, "built", wenbi_line(f),
-             f"{PRESS} (2,761 m, 50 m, serves the station); {inferred}"),
+             f"{PRESS} (2,761 m, 50 m, serves the station); {placed}"),
         road("rd-panlong", "盘龙路", "Panlong Road", "secondary", 24, "built",
-             north_south(f.point(3550, 150), 867.0), f"{PRESS} (N-S, 867 m, 24 m); {inferred}"),
-        road("rd-guiyang-east", "桂阳组团东侧道路（示意）", "Guiyang cluster east road (illustrative)",
-             "secondary", 30, "built", east_road_line(f), "inferred (illustrative)"),
+             north_south(f.point(3550, 150), 867.0), f"{PRESS} (N-S, 867 m, 24 m); {placed}"),
+        road("rd-guiyang-east", "桂阳组团东侧道路（示意）",
+             "Guiyang cluster east road (illustrative)", "secondary", 30, "built",
+             east_road_line(f), ILLUSTRATIVE),
         road("rd-yongxing", "永兴路", "Yongxing Road", "secondary", 24, "built",
-             f.line([(600, 240), (2600, -90), (4400, -290)]), f"{SEED} (built); {inferred}"),
+             f.line([(600, 240), (2600, -90), (4400, -290)]), f"{SEED} (built); {placed}"),
         road("rd-kechuang", "科创路", "Kechuang Road", "secondary", 24, "built",
-             f.line([(6200, -950), (6200, 900)]), f"{SEED} (built); {inferred}"),
+             f.line([(6200, -950), (6200, 900)]), f"{SEED} (built); {placed}"),
         road("rd-qiangsheng", "强生路", "Qiangsheng Road", "secondary", 24, "built",
-             f.line([(12250, -180), (14400, -140), (16300, -120)]), f"{SEED} (built); {inferred}"),
+             f.line([(12250, -180), (14400, -140), (16300, -120)]), f"{SEED} (built); {placed}"),
         road("rd-a3-ext", "A3线延伸段", "A3 line extension", "secondary", 30, "under_construction",
              f.line([(5500, 400), (6400, 370), (7700, 330)]),
-             f"{SEED} (under construction); {inferred}"),
+             f"{SEED} (under construction); {placed}"),
         road("rd-gaoan", "高安组团进场道路（示意）", "Gao'an cluster access road (illustrative)",
-             "secondary", 24, "built", model.gaoan.line([(-300, 40), (900, 40), (1900, 0)]),
-             "inferred (illustrative)"),
+             "secondary", 24, "built", g.line([(-300, 40), (900, 40), (1900, 0)]), ILLUSTRATIVE),
     ]
 
 
@@ -451,13 +466,12 @@ def branch_roads(model: Model) -> list[dict[str, Any]]:
             rows.append(road(
                 f"rd-{spec.id[3:]}-{i}", f"{spec.name_zh}支路{i}（示意）",
                 f"{spec.name_en} branch road {i} (illustrative)", "branch", 16,
-                spec.road_status, model.belt.line([(s, u0 - 60), (s, u1 + 60)]),
-                "inferred (illustrative)",
+                spec.road_status, model.belt.line([(s, u0 - 60), (s, u1 + 60)]), ILLUSTRATIVE,
             ))
     rows.append(road(
-        "rd-gaoan-branch", "高安组团标准厂房支路（示意）", "Gao'an factory branch road (illustrative)",
-        "branch", 16, "under_construction", model.gaoan.line([(900, 40), (900, -330)]),
-        "inferred (illustrative)",
+        "rd-gaoan-branch", "高安组团标准厂房支路（示意）",
+        "Gao'an factory branch road (illustrative)", "branch", 16, "under_construction",
+        model.gaoan.line([(900, 40), (900, -330)]), ILLUSTRATIVE,
     ))
     return rows
 
@@ -484,7 +498,7 @@ def margin_band(edges: np.ndarray, scale: float, side: str) -> Polygon:
         rows = [(si, lo - 1000, lo + w) for si, lo, w in zip(s, edges[:, 1], width, strict=True)]
     else:
         rows = [(si, hi - w, hi + 1000) for si, hi, w in zip(s, edges[:, 2], width, strict=True)]
-    rows = [(s[0] - 1000, *rows[0][1:])] + rows + [(s[-1] + 1000, *rows[-1][1:])]
+    rows = [(s[0] - 1000, *rows[0][1:]), *rows, (s[-1] + 1000, *rows[-1][1:])]
     return band(rows)
 
 
@@ -534,7 +548,7 @@ def zone_parts(
 
 
 def gaoan_parts(model: Model, cluster: Polygon) -> list[tuple[str, str, Polygon]]:
-    """Gao'an boundary: a concentrated and a flexible part, 0.7 km2 together."""
+    """Gao'an boundary: 0.7 km2, concentrated, with a flexible part at the far end."""
     g = model.gaoan
     centre = cluster.centroid
     inner = cluster.buffer(-CLUSTER_INSET_M, join_style="mitre")
@@ -544,10 +558,10 @@ def gaoan_parts(model: Model, cluster: Polygon) -> list[tuple[str, str, Polygon]
 
     k = bisect(lambda k: shrunk(k).area - GAOAN_BOUNDARY_M2, 0.5, 1.0)
     whole = shrunk(k)
-    east = g.rect(1250, 3000, -2000, 2000)
+    far_end = g.rect(1250, 3000, -2000, 2000)
     return [
-        ("cl-gaoan", "集中建设区", largest(whole.difference(east))),
-        ("cl-gaoan", "弹性发展区", largest(whole.intersection(east))),
+        ("cl-gaoan", "集中建设区", largest(whole.difference(far_end))),
+        ("cl-gaoan", "弹性发展区", largest(whole.intersection(far_end))),
     ]
 
 
@@ -573,7 +587,9 @@ def build_boundary(model: Model) -> None:
             "source": f"{SEED} (18 km2 total); parts and zones inferred", "confidence": "guess",
             "geometry": geom,
         })
-    model.layers["boundary"] = frame_layer(rows)
+    layer = frame_layer(rows)
+    layer["geometry"] = edge_matched(list(layer.geometry))
+    model.layers["boundary"] = layer
 
 
 # --------------------------------------------------------------------------- sub-parks
@@ -606,8 +622,8 @@ def build_subparks(model: Model) -> None:
 # --------------------------------------------------------------------------- parcels
 
 
-PLOT_LENGTH_M = 230.0
-PLOT_DEPTH_M = 200.0
+PLOT_LENGTH_M = 250.0
+PLOT_DEPTH_M = 220.0
 
 
 def grid_cells(frame: Frame, spec: SubparkSpec) -> list[Polygon]:
@@ -616,28 +632,27 @@ def grid_cells(frame: Frame, spec: SubparkSpec) -> list[Polygon]:
     stops = [s0, *spec.cross_roads, s1]
     s_edges = np.unique(np.concatenate([
         np.linspace(a, b, math.ceil((b - a) / PLOT_LENGTH_M) + 1)
-        for a, b in zip(stops[:-1], stops[1:], strict=True)
+        for a, b in pairwise(stops)
     ]))
     u_edges = np.linspace(u0, u1, math.ceil((u1 - u0) / PLOT_DEPTH_M) + 1)
     return [
         frame.rect(a, b, c, d)
-        for a, b in zip(s_edges[:-1], s_edges[1:], strict=True)
-        for c, d in zip(u_edges[:-1], u_edges[1:], strict=True)
+        for a, b in pairwise(s_edges)
+        for c, d in pairwise(u_edges)
     ]
 
 
 def is_compact(poly: Polygon) -> bool:
-    """True if a parcel is not a sliver: at least 40 m across everywhere that matters."""
-    rect = shapely.minimum_rotated_rectangle(poly)
-    x, y = rect.exterior.coords.xy
-    sides = sorted({round(math.hypot(x[i + 1] - x[i], y[i + 1] - y[i]), 3) for i in range(4)})
-    return sides[0] >= 40 and poly.area / rect.area > 0.6
+    """True unless a parcel is a sliver: its oriented envelope is >= 40 m wide and well filled."""
+    rect = shapely.oriented_envelope(poly)
+    a, b, c = list(rect.exterior.coords)[:3]
+    return min(math.dist(a, b), math.dist(b, c)) >= 40 and poly.area / rect.area > 0.6
 
 
 def subpark_parcels(model: Model, spec: SubparkSpec, row_union: BaseGeometry) -> list[Polygon]:
     """Plots of one sub-park between the roads, ordered along the belt."""
     subpark = model.layers["subparks"].set_index("id").geometry[spec.id]
-    land = subpark.difference(row_union)
+    land = subpark.buffer(-EDGE_CLEARANCE_M, join_style="mitre").difference(row_union)
     plots = [
         p for cell in grid_cells(model.belt, spec)
         for p in pieces(cell.intersection(land), 3000)
@@ -646,7 +661,11 @@ def subpark_parcels(model: Model, spec: SubparkSpec, row_union: BaseGeometry) ->
 
 
 def build_parcels(model: Model) -> None:
-    """Parcels tessellating the sub-parks between roads (status set later)."""
+    """Parcels tessellating the sub-parks between roads.
+
+    Status and project are settled later; a helper ``subpark`` column is dropped by
+    :func:`finish_parcels`.
+    """
     row_union = right_of_way(model.layers["roads"])
     rows = []
     for spec in SUBPARKS:
@@ -656,10 +675,12 @@ def build_parcels(model: Model) -> None:
                 "id": f"pc-{spec.id[3:]}-{i:03d}",
                 "landuse_code": spec.landuse_code if compact else "1402",
                 "status": "available" if compact else "reserved", "project": None,
-                "subpark": spec.id, "source": "inferred (illustrative plot grid)",
+                "subpark": spec.id, "source": f"{ILLUSTRATIVE} plot grid",
                 "confidence": "guess", "geometry": poly,
             })
-    model.layers["parcels"] = frame_layer(rows)
+    layer = frame_layer(rows)
+    layer["geometry"] = edge_matched(list(layer.geometry))
+    model.layers["parcels"] = layer
 
 
 # --------------------------------------------------------------------------- buildings
@@ -677,26 +698,30 @@ def building(
     }
 
 
-# What goes on a built plot, placed in order along the belt: (kind, storeys, storey
-# height m, length along the belt m, depth across it m). Portal sheds are one storey of
-# 9-10 m; multi-storey standard factories are 24 m deep.
+# What goes on a built plot, placed in turn: (kind, storeys, storey height m, length
+# along the belt m, depth across it m). Lengths are upper bounds, cut to the plot. Portal
+# sheds are one storey of 9-10 m; multi-storey standard factories are 24 x 72 m.
 PLOT_TEMPLATES = (
-    (("factory", 1, 9.5, 120.0, 60.0), ("office", 5, 3.9, 40.0, 16.0)),
-    (("standard_factory", 4, 5.4, 72.0, 24.0), ("standard_factory", 4, 5.4, 72.0, 24.0)),
-    (("factory", 1, 10.0, 96.0, 54.0), ("warehouse", 1, 9.0, 48.0, 30.0)),
-    (("factory", 2, 7.5, 84.0, 36.0), ("factory", 1, 9.0, 60.0, 36.0), ("office", 4, 3.9, 30.0, 15.0)),
+    (("factory", 1, 9.5, 200.0, 72.0), ("office", 5, 3.9, 40.0, 16.0)),
+    tuple([("standard_factory", 4, 5.4, 72.0, 24.0)] * 4),
+    (("factory", 1, 10.0, 160.0, 60.0), ("warehouse", 1, 9.0, 120.0, 36.0)),
+    (
+        ("factory", 2, 7.5, 120.0, 42.0),
+        ("factory", 1, 9.0, 120.0, 42.0),
+        ("office", 4, 3.9, 30.0, 15.0),
+    ),
 )
 SETBACK_M = 10.0
 FIRE_GAP_M = 13.0
 
 
 def fit_rect(room: BaseGeometry, length: float, depth: float) -> Polygon | None:
-    """The lowest-``s`` frame rectangle of about length x depth that fits in ``room``."""
+    """A frame rectangle of up to length x depth in ``room``, lowest ``s`` first."""
     s0, u0, s1, u1 = room.bounds
     for shrink in (1.0, 0.85, 0.7):
-        ls, ds = length * shrink, depth * shrink
+        ls, ds = min(length, s1 - s0) * shrink, depth * shrink
         for start in np.arange(s0, s1 - ls + 1e-9, 6.0):
-            for um in ((u0 + u1) / 2, u0 + ds / 2, u1 - ds / 2):
+            for um in (u0 + ds / 2, u1 - ds / 2, (u0 + u1) / 2):
                 rect = shapely.box(start, um - ds / 2, start + ls, um + ds / 2)
                 if room.contains(rect):
                     return rect
@@ -709,7 +734,8 @@ def plot_buildings(
     """Buildings of one template on a parcel, frame-aligned, with setbacks and fire gaps."""
     room = model.belt.to_frame(parcel).buffer(-SETBACK_M, join_style="mitre")
     found = []
-    for kind, storeys, height, length, depth in PLOT_TEMPLATES[template_index % len(PLOT_TEMPLATES)]:
+    template = PLOT_TEMPLATES[template_index % len(PLOT_TEMPLATES)]
+    for kind, storeys, height, length, depth in template:
         rect = fit_rect(room, length, depth) if not room.is_empty else None
         if rect is None:
             continue
@@ -718,11 +744,15 @@ def plot_buildings(
     return found
 
 
+BUILDING_NAMES = {
+    "factory": "厂房", "standard_factory": "标准厂房", "warehouse": "仓库", "office": "办公楼",
+}
+
+
 def subpark_buildings(model: Model) -> list[dict[str, Any]]:
     """Existing factories on every n-th plot of the built-up sub-parks."""
     parcels = model.layers["parcels"]
     rows: list[dict[str, Any]] = []
-    names = {"factory": "厂房", "standard_factory": "标准厂房", "warehouse": "仓库", "office": "办公楼"}
     plots_built = 0
     for spec in SUBPARKS:
         if spec.built_every == 0:
@@ -732,8 +762,9 @@ def subpark_buildings(model: Model) -> list[dict[str, Any]]:
             placed = plot_buildings(model, parcel, plots_built)
             for (kind, storeys, height), geom in placed:
                 rows.append(building(
-                    f"bl-{spec.id[3:]}-{len(rows) + 1:03d}", f"{spec.name_zh}{names[kind]}（示意）",
-                    kind, storeys, height, "built", spec.cluster, geom, "inferred (illustrative)",
+                    f"bl-{spec.id[3:]}-{len(rows) + 1:03d}",
+                    f"{spec.name_zh}{BUILDING_NAMES[kind]}（示意）",
+                    kind, storeys, height, "built", spec.cluster, geom, ILLUSTRATIVE,
                 ))
             if placed:
                 parcels.loc[idx, "status"] = "built"
@@ -750,8 +781,8 @@ def modern_park_buildings(model: Model) -> list[dict[str, Any]]:
         if n % 2 == 0:
             for (kind, storeys, height), geom in plot_buildings(model, parcel, n // 2):
                 rows.append(building(
-                    f"bl-modern-{len(rows) + 1:03d}", "现代制造业产业园在建厂房（示意）", kind, storeys,
-                    height, "under_construction", "cl-taiping", geom,
+                    f"bl-modern-{len(rows) + 1:03d}", "现代制造业产业园在建厂房（示意）", kind,
+                    storeys, height, "under_construction", "cl-taiping", geom,
                     f"{SEED} (park under construction); buildings inferred",
                 ))
         parcels.loc[idx, ["status", "project"]] = ["supplied", "pj-modern"]
@@ -945,96 +976,120 @@ def red_line(model: Model) -> BaseGeometry:
     edges = belt_edges()
     rl = np.array(RED_LINE_STATIONS, dtype=float)
     reach = np.interp(edges[:, 0], rl[:, 0], rl[:, 1])
-    rows = [(s, lo - 1200, lo + r) for s, lo, r in zip(edges[:, 0], edges[:, 1], reach, strict=True)]
-    rows = [(-800, *rows[0][1:])] + rows + [(17400, *rows[-1][1:])]
+    rows = [
+        (s, lo - 1200, lo + r) for s, lo, r in zip(edges[:, 0], edges[:, 1], reach, strict=True)
+    ]
+    rows = [(-800, *rows[0][1:]), *rows, (17400, *rows[-1][1:])]
     boundary = shapely.union_all(model.layers["boundary"].geometry)
     return model.belt.to_map(band(rows)).difference(boundary.buffer(5))
 
 
-def farmland(model: Model) -> list[BaseGeometry]:
-    """Permanent basic farmland patches in the clusters, outside the sub-parks."""
+# Frame outlines (s, u) of constraint patches.
+FARMLAND_PATCHES = (
+    ((1500, 1500), (2200, 1420), (2300, 1950), (1600, 2050)),
+    ((4450, 600), (5000, 520), (5100, 1100), (4500, 1150)),
+    ((8000, 250), (8700, 200), (8800, 900), (8100, 950)),
+    ((11550, 350), (11900, 300), (11950, 900), (11600, 950)),
+    ((15000, 720), (15800, 700), (15850, 1100), (15050, 1120)),
+)
+SLOPE_PATCHES = (
+    ((3000, -900), (3500, -950), (3550, -650), (3050, -600)),
+    ((9900, -1050), (10400, -1000), (10350, -780), (9950, -800)),
+    ((14600, -640), (15200, -620), (15150, -420), (14650, -440)),
+)
+# A steep bank that clips the west edge of the new-materials park, on purpose.
+SLOPE_IN_SUBPARK = ((12500, -480), (12700, -500), (12690, -320), (12510, -330))
+RESERVOIR = ((7050, -1250), (7330, -1320), (7420, -1050), (7300, -880), (7080, -940))
+SOFT_PATCHES = (
+    ("cropland", "一般耕地（示意）", ((10150, 100), (10550, 80), (10560, 500), (10160, 520))),
+    ("cropland", "一般耕地（示意）", ((8200, -600), (8800, -650), (8850, -250), (8250, -200))),
+    ("cropland", "一般耕地（示意）", ((4400, -300), (5000, -350), (5050, 100), (4450, 150))),
+    ("forest", "林地（示意）", ((5900, -500), (6150, -520), (6170, -250), (5920, -230))),
+    ("forest", "林地（示意）", ((12050, -350), (12300, -380), (12320, 200), (12080, 220))),
+    ("forest", "林地（示意）", ((4500, 280), (4950, 250), (5000, 650), (4550, 680))),
+)
+
+
+def union_of(model: Model, layer: str) -> BaseGeometry:
+    """Union of a layer's geometries."""
+    return shapely.union_all(model.layers[layer].geometry)
+
+
+def hard_constraints(model: Model) -> list[dict[str, Any]]:
+    """Red line, farmland, water, slopes and corridors, kept out of the sub-parks."""
     f = model.belt
-    shapes = [
-        [(900, 1450), (1500, 1350), (1600, 1900), (1000, 2050)],
-        [(4450, 600), (5000, 520), (5100, 1100), (4500, 1150)],
-        [(8000, 250), (8700, 200), (8800, 900), (8100, 950)],
-        [(11550, 350), (11900, 300), (11950, 900), (11600, 950)],
-        [(15000, 650), (15800, 620), (15850, 1000), (15050, 1050)],
+    parks = union_of(model, "subparks").buffer(5)
+    clusters = union_of(model, "clusters")
+    buildings = union_of(model, "buildings").buffer(15)
+    rows = [constraint(
+        "cs-redline-mingyue", "明月山生态保护红线（示意）", "ecological_red_line", 0,
+        red_line(model), f"{PRESS} (Mingyue Shan ridge west of the belt); line inferred",
+    )]
+    rows += [
+        constraint(f"cs-pbf-{i}", "永久基本农田（示意）", "permanent_basic_farmland", 0,
+                   f.polygon(list(c)).intersection(clusters).difference(parks), ILLUSTRATIVE)
+        for i, c in enumerate(FARMLAND_PATCHES, start=1)
     ]
-    return [f.polygon(c) for c in shapes]
-
-
-def slopes(model: Model) -> list[BaseGeometry]:
-    """Steep-slope patches on the foothills; the last one clips a sub-park edge."""
-    f = model.belt
-    shapes = [
-        [(3000, -900), (3500, -950), (3550, -650), (3050, -600)],
-        [(9900, -1050), (10400, -1000), (10350, -780), (9950, -800)],
-        [(14600, -640), (15200, -620), (15150, -420), (14650, -440)],
-        [(12500, -500), (12700, -520), (12690, -380), (12510, -400)],
+    rows += [
+        constraint(f"cs-stream-{key}", "溪河（示意）", "water", 30, line.buffer(8, quad_segs=4),
+                   ILLUSTRATIVE)
+        for key, line in stream_lines(f).items()
     ]
-    return [f.polygon(c) for c in shapes]
-
-
-def soft_cover(model: Model) -> list[tuple[str, str, BaseGeometry]]:
-    """Ordinary cropland and forest inside the boundary (convertible with approval)."""
-    f = model.belt
-    return [
-        ("cropland", "一般耕地（示意）", f.polygon([(10150, 100), (10550, 80), (10560, 500), (10160, 520)])),
-        ("cropland", "一般耕地（示意）", f.polygon([(8200, -600), (8800, -650), (8850, -250), (8250, -200)])),
-        ("cropland", "一般耕地（示意）", f.polygon([(4400, -300), (5000, -350), (5050, 100), (4450, 150)])),
-        ("forest", "林地（示意）", f.polygon([(5900, -500), (6150, -520), (6170, -250), (5920, -230)])),
-        ("forest", "林地（示意）", f.polygon([(12050, -350), (12300, -380), (12320, 200), (12080, 220)])),
-        ("forest", "林地（示意）", f.polygon([(7300, 500), (7900, 450), (7950, 900), (7350, 950)])),
+    rows.append(constraint("cs-reservoir", "山塘水库（示意）", "water", 30,
+                           f.polygon(list(RESERVOIR)), ILLUSTRATIVE))
+    rows += [
+        constraint(f"cs-slope-{i}", "陡坡（>25°，示意）", "steep_slope", 0,
+                   f.polygon(list(c)).difference(parks), ILLUSTRATIVE)
+        for i, c in enumerate(SLOPE_PATCHES, start=1)
     ]
+    rows.append(constraint(
+        f"cs-slope-{len(SLOPE_PATCHES) + 1}", "陡坡（>25°，示意）", "steep_slope", 0,
+        f.polygon(list(SLOPE_IN_SUBPARK)).difference(buildings),
+        f"{ILLUSTRATIVE}; clips a sub-park edge on purpose",
+    ))
+    hv_cut, gas_cut = cluster_cuts(f)
+    rows.append(constraint("cs-hv-220kv", "220kV高压线走廊（示意）", "corridor", 0,
+                           hv_cut.buffer(20), ILLUSTRATIVE))
+    rows.append(constraint("cs-gas-pipeline", "天然气管道走廊（示意）", "corridor", 0,
+                           gas_cut.buffer(10), ILLUSTRATIVE))
+    return rows
+
+
+def soft_constraints(model: Model) -> list[dict[str, Any]]:
+    """Ordinary cropland and forest inside the boundary, off buildings and taken plots."""
+    parcels = model.layers["parcels"]
+    keep_off = shapely.union_all([
+        union_of(model, "buildings").buffer(15),
+        *parcels[parcels["status"] != "available"].geometry,
+    ])
+    boundary = union_of(model, "boundary")
+    rows = []
+    for kind, name, coords in SOFT_PATCHES:
+        n = sum(r["kind"] == kind for r in rows) + 1
+        geom = model.belt.polygon(list(coords)).intersection(boundary).difference(keep_off)
+        rows.append(constraint(f"cs-{kind}-{n}", name, kind, 0, geom, ILLUSTRATIVE))
+    return rows
 
 
 def build_constraints(model: Model) -> None:
-    """Hard and soft constraints; hard ones stay clear of sub-parks and buildings."""
-    f = model.belt
-    subparks = shapely.union_all(model.layers["subparks"].geometry).buffer(5)
-    buildings = shapely.union_all(model.layers["buildings"].geometry).buffer(15)
-    parcels = model.layers["parcels"]
-    taken = shapely.union_all(parcels[parcels["status"] != "available"].geometry)
-    clusters = shapely.union_all(model.layers["clusters"].geometry)
-    streams = stream_lines(f)
-    guess = "inferred (illustrative)"
-    rows = [constraint("cs-redline-mingyue", "明月山生态保护红线（示意）", "ecological_red_line", 0,
-                       red_line(model), f"{PRESS} (Mingyue Shan ridge west of the belt); line inferred")]
-    for i, geom in enumerate(farmland(model), start=1):
-        rows.append(constraint(f"cs-pbf-{i}", "永久基本农田（示意）", "permanent_basic_farmland", 0,
-                               geom.intersection(clusters).difference(subparks), guess))
-    reservoir = f.polygon([(7080, -1900), (7380, -1980), (7450, -1700), (7300, -1560), (7100, -1620)])
-    for key, line in streams.items():
-        rows.append(constraint(f"cs-stream-{key}", "溪河（示意）", "water", 30,
-                               line.buffer(8, quad_segs=4), guess))
-    rows.append(constraint("cs-reservoir", "山塘水库（示意）", "water", 30, reservoir, guess))
-    patches = slopes(model)
-    for i, geom in enumerate(patches[:-1], start=1):
-        rows.append(constraint(f"cs-slope-{i}", "陡坡（>25°，示意）", "steep_slope", 0,
-                               geom.difference(subparks), guess))
-    rows.append(constraint(f"cs-slope-{len(patches)}", "陡坡（>25°，示意，压占园区边缘）", "steep_slope",
-                           0, patches[-1].difference(buildings), f"{guess}; overlaps a sub-park edge on purpose"))
-    cuts = cluster_cuts(f)
-    rows.append(constraint("cs-hv-220kv", "220kV高压线走廊（示意）", "corridor", 0, cuts[0].buffer(20),
-                           guess))
-    rows.append(constraint("cs-gas-pipeline", "天然气管道走廊（示意）", "corridor", 0, cuts[1].buffer(10),
-                           guess))
-    for i, (kind, name, geom) in enumerate(soft_cover(model), start=1):
-        rows.append(constraint(f"cs-{kind}-{i}", name, kind, 0,
-                               geom.difference(buildings).difference(taken), guess))
-    model.layers["constraints"] = frame_layer(rows)
+    """Hard constraints (clear of sub-parks and buildings) and soft ones."""
+    model.layers["constraints"] = frame_layer(hard_constraints(model) + soft_constraints(model))
 
 
 # --------------------------------------------------------------------------- output
 
 
 def geojson_feature(props: dict[str, Any], geom: BaseGeometry) -> dict[str, Any]:
-    """A GeoJSON feature with plain-Python property values."""
-    clean = {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-             for k, v in props.items()}
-    clean = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in clean.items()}
-    return {"type": "Feature", "properties": clean, "geometry": json.loads(shapely.to_geojson(geom))}
+    """A GeoJSON feature with plain-Python property values (NaN becomes null)."""
+    clean = {}
+    for key, value in props.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        clean[key] = value
+    geometry = json.loads(shapely.to_geojson(geom))
+    return {"type": "Feature", "properties": clean, "geometry": geometry}
 
 
 def to_wgs84(layer: gpd.GeoDataFrame) -> gpd.GeoSeries:
@@ -1045,54 +1100,78 @@ def to_wgs84(layer: gpd.GeoDataFrame) -> gpd.GeoSeries:
 
 
 def write_layer(name: str, layer: gpd.GeoDataFrame) -> Path:
-    """Write one layer as a WGS84 GeoJSON file."""
+    """Write one layer as a WGS84 GeoJSON file, one feature per line for readable diffs."""
     props = pd.DataFrame(layer.drop(columns="geometry")).astype(object)
     features = [
         geojson_feature(dict(rec), geom)
         for rec, geom in zip(props.to_dict("records"), to_wgs84(layer), strict=True)
     ]
-    doc = {"type": "FeatureCollection", "name": name, "features": features}
+    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
+    head = json.dumps({"type": "FeatureCollection", "name": name}, ensure_ascii=False)[:-1]
+    text = head + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
     path = OUT_DIR / f"{name}.geojson"
-    path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
+# Headline figures of the seed article, all for 2022:
+# (key, label_zh, label_en, value, unit, change_pct).
 HEADLINE = (
-    ("industrial_output_yi", "规上工业产值", "industrial output above designated size", 186.1, "亿元", 17.8),
+    ("industrial_output_yi", "规上工业产值", "industrial output above designated size",
+     186.1, "亿元", 17.8),
     ("tax_yi", "税收", "tax revenue", 9.0, "亿元", None),
     ("fixed_investment_yi", "固定资产投资", "fixed-asset investment", 28.8, "亿元", 68.4),
     ("industrial_concentration_pct", "工业集中度", "industrial concentration", 85.0, "%", None),
     ("signed_projects", "签约项目", "projects signed", 38, "个", None),
     ("signed_investment_yi", "签约金额", "investment signed", 190.3, "亿元", None),
-    ("signed_projects_over_1yi", "签约亿元以上项目", "signed projects over 100 million yuan", 23, "个",
-     None),
+    ("signed_projects_over_1yi", "签约亿元以上项目", "signed projects over 100 million yuan",
+     23, "个", None),
     ("negotiating_projects", "在谈项目", "projects in negotiation", 11, "个", None),
     ("negotiating_investment_yi", "在谈金额", "investment in negotiation", 138.3, "亿元", None),
     ("tracked_projects", "跟踪推进项目", "projects tracked", 54, "个", None),
     ("completed_projects", "竣工项目", "projects completed", 20, "个", None),
-    ("ppp_investment_yi", "与央企合作PPP项目", "PPP with a central state-owned enterprise", 140.0,
-     "亿元", None),
+    ("ppp_investment_yi", "与央企合作PPP项目", "PPP with a central state-owned enterprise",
+     140.0, "亿元", None),
     ("approval_working_days", "项目审批时限", "project approval time", 1, "个工作日", None),
-    ("construction_start_months", "签约至开工", "from signing to construction start", 3, "个月", None),
+    ("construction_start_months", "签约至开工", "from signing to construction start",
+     3, "个月", None),
     ("platform_area_km2", "产业平台面积", "industrial platform area", 30.0, "km²", None),
-    ("boundary_area_km2", "纳入城镇开发边界面积", "area inside the development boundary", 18.0, "km²",
-     None),
+    ("boundary_area_km2", "纳入城镇开发边界面积", "area inside the development boundary",
+     18.0, "km²", None),
+)
+# Later valve-base figures from press reports: (key, label_zh, label_en, value, unit, year).
+VALVE_FIGURES = (
+    ("valve_signed_investment_yi", "阀门企业集中签约金额", "valve firms signed together (25 firms)",
+     21.0, "亿元", 2023),
+    ("valve_firms", "阀门企业数量", "valve firms in the base", 68, "家", 2025),
+)
+SOURCES = (
+    ("geonames", "GeoNames gazetteer",
+     "Town points 1809467, 1793614, 1815193, 1810625 (CC BY 4.0; credit: GeoNames)."),
+    ("seed-article", "County development and reform commission article, 2023-03-23",
+     "30 km2 platform, 18 km2 in the boundary, sub-parks, roads, 2022 figures."),
+    ("press", "Press reports on the Dianjiang park",
+     "Road lengths and widths, valve base, prefab and Chengxi projects, station."),
+    ("epsg-4545", "EPSG:4545 CGCS2000 / 3-degree Gauss-Kruger CM 108E",
+     "Metric CRS of the model; the files are WGS84 GeoJSON."),
+    ("mnr-2023-landuse", "国土空间调查、规划、用途管制用地用海分类指南 (2023)",
+     "landuse_code values."),
+    ("gbt-4754-2002", "GB/T 4754-2002 industrial classification",
+     "industry_code values (two-digit divisions)."),
 )
 
 
 def metadata() -> dict[str, Any]:
     """Park metadata: names, CRS, sources and the article's headline figures."""
     headline = [
-        {"key": key, "label_zh": zh, "label_en": en, "value": value, "unit": unit, "year": 2022,
-         "change_pct": change, "source": SEED}
+        {"key": key, "label_zh": zh, "label_en": en, "value": value, "unit": unit,
+         "year": 2022, "change_pct": change, "source": SEED}
         for key, zh, en, value, unit, change in HEADLINE
     ]
     headline += [
-        {"key": "valve_signed_investment_yi", "label_zh": "阀门企业集中签约金额",
-         "label_en": "valve firms signed together (25 firms)", "value": 21.0, "unit": "亿元",
-         "year": 2023, "change_pct": None, "source": PRESS},
-        {"key": "valve_firms", "label_zh": "阀门企业数量", "label_en": "valve firms in the base",
-         "value": 68, "unit": "家", "year": 2025, "change_pct": None, "source": PRESS},
+        {"key": key, "label_zh": zh, "label_en": en, "value": value, "unit": unit,
+         "year": year, "change_pct": None, "source": PRESS}
+        for key, zh, en, value, unit, year in VALVE_FIGURES
     ]
     return {
         "name_zh": "垫江县转型升级示范园区",
@@ -1104,22 +1183,10 @@ def metadata() -> dict[str, Any]:
             "Dianjiang county town (30 km2 platform, 18 km2 inside the development boundary) "
             "and the Gao'an satellite cluster. Town positions are GeoNames points; every "
             "outline, road alignment, parcel and building is placed by inference to match "
-            "published totals and names. Built by geodata/build_dianjiang.py."
+            "published totals and names. Built by geodata/build_dianjiang.py; provenance in "
+            "geodata/README.md."
         ),
-        "sources": [
-            {"id": "geonames", "title": "GeoNames gazetteer",
-             "note": "Town points 1809467, 1793614, 1815193, 1810625 (CC BY 4.0; credit: GeoNames)."},
-            {"id": "seed-article", "title": "County development and reform commission article, 2023-03-23",
-             "note": "30 km2 platform, 18 km2 in the boundary, sub-parks, roads, 2022 figures."},
-            {"id": "press", "title": "Press reports on the Dianjiang park",
-             "note": "Road lengths and widths, valve base, prefab and Chengxi projects, station."},
-            {"id": "epsg-4545", "title": "EPSG:4545 CGCS2000 / 3-degree Gauss-Kruger CM 108E",
-             "note": "Metric CRS of the model; files are WGS84 GeoJSON."},
-            {"id": "mnr-2023-landuse", "title": "国土空间调查、规划、用途管制用地用海分类指南 (2023)",
-             "note": "landuse_code values."},
-            {"id": "gbt-4754-2002", "title": "GB/T 4754-2002 industrial classification",
-             "note": "industry_code values (two-digit divisions)."},
-        ],
+        "sources": [{"id": i, "title": t, "note": n} for i, t, n in SOURCES],
         "headline": headline,
     }
 
@@ -1156,6 +1223,7 @@ COLUMNS = {
     "parcels": ["landuse_code", "status", "project"],
     "projects": ["name_zh", "name_en", "status", "investment_yi", "land_mu", "subpark"],
 }
+AREAL = ("clusters", "boundary", "subparks", "buildings", "constraints", "parcels")
 HARD_KINDS = {"ecological_red_line", "permanent_basic_farmland", "water", "steep_slope", "corridor"}
 
 
@@ -1188,7 +1256,7 @@ def check_schema(layers: dict[str, gpd.GeoDataFrame]) -> None:
     constraints = layers["constraints"]
     require(bool((constraints["hard"] == constraints["kind"].isin(HARD_KINDS)).all()),
             "constraints: hard does not follow kind")
-    require(set(layers["clusters"]["in_platform"]) <= {True, False}, "clusters: in_platform not bool")
+    require(layers["clusters"]["in_platform"].dtype == bool, "clusters: in_platform not bool")
 
 
 def check_pairwise_disjoint(name: str, gdf: gpd.GeoDataFrame, max_m2: float = 1.0) -> None:
@@ -1198,49 +1266,95 @@ def check_pairwise_disjoint(name: str, gdf: gpd.GeoDataFrame, max_m2: float = 1.
     for i, j in zip(left, right, strict=True):
         if i < j:
             area = gdf.geometry.iloc[i].intersection(gdf.geometry.iloc[j]).area
-            require(area < max_m2, f"{name}: {gdf.id.iloc[i]} and {gdf.id.iloc[j]} overlap {area:.1f} m2")
+            pair = f"{gdf.id.iloc[i]} and {gdf.id.iloc[j]}"
+            require(area < max_m2, f"{name}: {pair} overlap {area:.1f} m2")
 
 
 def check_within(
     inner: gpd.GeoDataFrame, outer: gpd.GeoDataFrame, key: str | None, inset_m: float, what: str,
-) -> None:
-    """Each inner feature lies in one outer feature (by ``key`` column or by location), inset."""
+) -> list[str]:
+    """Each inner feature lies in one outer feature (by ``key`` or by location), inset.
+
+    Returns the id of each inner feature's host, in order.
+    """
+    host_ids = []
     for row in inner.itertuples():
         if key is not None:
-            hosts = outer[outer["id"] == getattr(row, key)].geometry
+            hosts = outer[outer["id"] == getattr(row, key)]
         else:
-            hosts = outer[outer.contains(row.geometry.representative_point())].geometry
+            hosts = outer[outer.contains(row.geometry.representative_point())]
         require(len(hosts) == 1, f"{what}: {row.id} has {len(hosts)} hosts")
-        host = hosts.iloc[0]
+        host = hosts.geometry.iloc[0]
         require(row.geometry.difference(host).area < 1.0, f"{what}: {row.id} sticks out")
         require(row.geometry.buffer(inset_m - 0.5).difference(host).area < 1.0,
                 f"{what}: {row.id} is closer than {inset_m} m to the edge")
+        host_ids.append(hosts["id"].iloc[0])
+    return host_ids
 
 
-def check_areas(layers: dict[str, gpd.GeoDataFrame]) -> None:
-    """The published totals: 30 km2 platform, 18 km2 inside the boundary."""
+def check_areas(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, float]:
+    """The published totals: 30 km2 platform, 18 km2 inside the boundary (belt only)."""
     clusters = layers["clusters"]
-    belt = clusters[clusters["in_platform"]].area.sum()
+    in_belt = clusters["in_platform"]
+    belt = clusters[in_belt].area.sum()
     require(abs(belt / BELT_AREA_M2 - 1) <= AREA_TOLERANCE, f"belt clusters {belt / 1e6:.4f} km2")
-    belt_ids = set(clusters.loc[clusters["in_platform"], "id"])
     boundary = layers["boundary"]
-    inside = boundary[boundary["cluster"].isin(belt_ids)].area.sum()
-    require(abs(inside / BOUNDARY_AREA_M2 - 1) <= AREA_TOLERANCE, f"belt boundary {inside / 1e6:.4f} km2")
-    gaoan = clusters[~clusters["in_platform"]].geometry.iloc[0]
-    require(gaoan.distance(shapely.union_all(clusters[clusters["in_platform"]].geometry)) > 1000,
+    inside = boundary[boundary["cluster"].isin(set(clusters.loc[in_belt, "id"]))].area.sum()
+    require(abs(inside / BOUNDARY_AREA_M2 - 1) <= AREA_TOLERANCE,
+            f"belt boundary {inside / 1e6:.4f} km2")
+    gaoan = clusters[~in_belt].geometry.iloc[0]
+    require(gaoan.distance(shapely.union_all(clusters[in_belt].geometry)) > 1000,
             "Gao'an cluster touches the belt")
+    return {"clusters (belt)": belt, "boundary (belt)": inside}
+
+
+TOWN_POINTS = {"cl-guiyang": TOWN, "cl-taiping": TAIPING, "cl-chengxi": CHENGXI, "cl-gaoan": GAOAN}
+
+
+def check_towns(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Each cluster lies within 1 km of the GeoNames point of its town."""
+    clusters = layers["clusters"].set_index("id")
+    for cid, (lon, lat) in TOWN_POINTS.items():
+        gap = clusters.geometry[cid].distance(Point(*to_metric(lon, lat)))
+        require(gap < 1000, f"clusters: {cid} is {gap:.0f} m from its town point")
+
+
+def check_references(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Ids named in one layer exist in the other."""
+    ids = {name: set(gdf["id"]) for name, gdf in layers.items()}
+    refs = (
+        ("boundary", "cluster", "clusters"), ("subparks", "cluster", "clusters"),
+        ("buildings", "cluster", "clusters"), ("projects", "subpark", "subparks"),
+        ("parcels", "project", "projects"),
+    )
+    for name, col, target in refs:
+        named = set(layers[name][col].dropna())
+        require(named <= ids[target], f"{name}.{col}: unknown ids {named - ids[target]}")
+
+
+def check_subparks(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Each sub-park sits in one boundary part of its own cluster and has roads."""
+    subparks, boundary, roads = layers["subparks"], layers["boundary"], layers["roads"]
+    hosts = check_within(subparks, boundary, None, SUBPARK_INSET_M - 2, "subparks")
+    host_cluster = boundary.set_index("id")["cluster"]
+    for row, host in zip(subparks.itertuples(), hosts, strict=True):
+        require(host_cluster[host] == row.cluster, f"subparks: {row.id} is not in {row.cluster}")
+        served = int(roads.intersects(row.geometry).sum())
+        require(served >= 2, f"subparks: {row.id} is crossed by {served} roads")
 
 
 def check_buildings(layers: dict[str, gpd.GeoDataFrame]) -> None:
-    """Buildings stay off road rights-of-way and off hard constraints."""
+    """Buildings keep off road rights-of-way and hard constraints (with their buffers)."""
     buildings, roads, constraints = layers["buildings"], layers["roads"], layers["constraints"]
-    row = right_of_way(roads)
-    hits = buildings.id[buildings.intersects(row)]
+    hits = buildings.id[buildings.intersects(right_of_way(roads))]
     require(hits.empty, f"buildings in road right-of-way: {list(hits)}")
-    hard = shapely.union_all(constraints[constraints["hard"]].geometry)
-    hit_area = buildings.intersection(hard).area
-    require(bool((hit_area < 1.0).all()), f"buildings on hard constraints: {list(buildings.id[hit_area >= 1])}")
+    hard = constraints[constraints["hard"]]
+    hard_zone = shapely.union_all(hard.geometry.buffer(hard["buffer_m"]))
+    hit_area = buildings.intersection(hard_zone).area
+    require(bool((hit_area < 1.0).all()),
+            f"buildings on hard constraints: {list(buildings.id[hit_area >= 1])}")
     require(buildings["storeys"].dtype.kind == "i", "buildings: storeys not integer")
+    check_within(buildings, layers["clusters"], "cluster", 0.0, "buildings")
 
 
 def check_constraints(layers: dict[str, gpd.GeoDataFrame]) -> None:
@@ -1255,25 +1369,32 @@ def check_constraints(layers: dict[str, gpd.GeoDataFrame]) -> None:
     require(float(overlap.max()) < 20_000, "the deliberate steep-slope overlap is too big")
 
 
-def check_outputs() -> gpd.GeoDataFrame:
+def check_outputs() -> pd.DataFrame:
     """Read the files back, check every rule, return a summary table."""
     layers = read_back()
     check_schema(layers)
-    check_areas(layers)
+    check_references(layers)
+    check_towns(layers)
+    belt_areas = check_areas(layers)
     for name in ("clusters", "boundary", "subparks", "parcels", "buildings"):
         check_pairwise_disjoint(name, layers[name])
     check_within(layers["boundary"], layers["clusters"], "cluster", CLUSTER_INSET_M - 5, "boundary")
-    check_within(layers["subparks"], layers["boundary"], None, SUBPARK_INSET_M - 2, "subparks")
+    check_subparks(layers)
     check_within(layers["parcels"], layers["subparks"], None, 0.0, "parcels")
     check_buildings(layers)
     check_constraints(layers)
     size = sum(p.stat().st_size for p in OUT_DIR.iterdir())
     require(size < 1.5e6, f"output folder is {size / 1e6:.2f} MB")
-    return pd.DataFrame([
+    rows = [
         {"layer": name, "features": len(gdf),
-         "area_km2": round(gdf.area.sum() / 1e6, 4) if name not in ("roads", "projects") else None}
+         "area_km2": round(gdf.area.sum() / 1e6, 4) if name in AREAL else None}
         for name, gdf in layers.items()
-    ])
+    ]
+    rows += [
+        {"layer": key, "features": None, "area_km2": round(area / 1e6, 4)}
+        for key, area in belt_areas.items()
+    ]
+    return pd.DataFrame(rows).astype({"features": "Int64"})
 
 
 def build() -> Model:
@@ -1299,7 +1420,11 @@ def main() -> None:
     """Build, write and check the model; print a summary."""
     write_all(build())
     summary = check_outputs()
-    print(summary.to_string(index=False))
+    table = summary.assign(
+        features=summary["features"].map(lambda n: "-" if pd.isna(n) else str(n)),
+        area_km2=summary["area_km2"].map(lambda a: "-" if pd.isna(a) else f"{a:.4f}"),
+    )
+    print(table.to_string(index=False))
     size = sum(p.stat().st_size for p in OUT_DIR.iterdir())
     print(f"wrote {OUT_DIR.relative_to(ROOT)} ({size / 1e6:.2f} MB); all checks passed")
 
