@@ -32,7 +32,9 @@ def test_report_formats(runner, park_file, tmp_path):
     table = runner.invoke(cli, ["report", "--data", park_file])
     assert table.exit_code == 0, table.output
     assert "EPSG:4545" in table.output
-    data = json.loads(runner.invoke(cli, ["report", "--data", park_file, "--format", "json"]).output)
+    data = json.loads(
+        runner.invoke(cli, ["report", "--data", park_file, "--format", "json"]).output
+    )
     assert data["tables"][0]["totals"][-1]["area_km2"] == pytest.approx(2.5)
     csv_out = runner.invoke(cli, ["report", "--data", park_file, "--format", "csv"]).output
     assert csv_out.splitlines()[0].startswith("table,row_type,key")

@@ -12,7 +12,9 @@ def test_cgcs2000_zone(lon, epsg):
     assert cgcs2000_gk3_epsg(lon) == epsg
     crs = CRS.from_epsg(epsg)
     # the central meridian of the zone is within 1.5 degrees of the longitude
-    central = next(p.value for p in crs.coordinate_operation.params if "longitude" in p.name.lower())
+    central = next(
+        p.value for p in crs.coordinate_operation.params if "longitude" in p.name.lower()
+    )
     assert abs(central - lon) <= 1.5 + 1e-9
 
 

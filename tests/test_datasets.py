@@ -11,8 +11,16 @@ from pyproj import Geod
 import parkmap
 from parkmap.datasets import available, get_path
 
-LAYER_NAMES = ["clusters", "boundary", "subparks", "roads", "buildings", "parcels",
-               "constraints", "projects"]
+LAYER_NAMES = [
+    "clusters",
+    "boundary",
+    "subparks",
+    "roads",
+    "buildings",
+    "parcels",
+    "constraints",
+    "projects",
+]
 
 
 def test_names_and_helpful_error():

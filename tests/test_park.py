@@ -8,9 +8,8 @@ from pyproj import Geod
 from shapely.geometry import box
 
 import parkmap
-from parkmap.errors import CRSError, DataFileError, OutputExistsError
-
 from conftest import X0, Y0
+from parkmap.errors import CRSError, DataFileError, OutputExistsError
 
 
 def test_layers_in_other_crs_are_projected(layers):
@@ -57,8 +56,9 @@ def test_geopackage_opens_in_gdal(tmp_path, small_park):
     assert "industry_code" in list(info["fields"])
     ogrinfo = subprocess.run(["which", "ogrinfo"], capture_output=True, text=True)
     if ogrinfo.returncode == 0:
-        out = subprocess.run(["ogrinfo", "-so", str(path), "subparks"], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["ogrinfo", "-so", str(path), "subparks"], capture_output=True, text=True, check=True
+        ).stdout
         assert "Feature Count: 1" in out
 
 
@@ -76,8 +76,9 @@ def test_save_is_atomic_and_refuses_to_overwrite(tmp_path, small_park):
 def test_geojson_folder(tmp_path, layers):
     for name, gdf in layers.items():
         gdf.to_crs(4326).to_file(tmp_path / f"{name}.geojson", driver="GeoJSON")
-    (tmp_path / "metadata.json").write_text('{"name_zh": "文件夹园区", "crs": "EPSG:4545"}',
-                                            encoding="utf-8")
+    (tmp_path / "metadata.json").write_text(
+        '{"name_zh": "文件夹园区", "crs": "EPSG:4545"}', encoding="utf-8"
+    )
     park = parkmap.read_park(tmp_path)
     assert park.name == "文件夹园区"
     assert park.is_valid
@@ -89,7 +90,7 @@ def test_read_errors_name_the_file(tmp_path):
         parkmap.read_park(tmp_path / "missing.gpkg")
     bad = tmp_path / "bad.gpkg"
     bad.write_bytes(b"not a geopackage")
-    with pytest.raises(DataFileError, match="bad.gpkg"):
+    with pytest.raises(DataFileError, match=r"bad\.gpkg"):
         parkmap.read_park(bad)
     shp = tmp_path / "x.shp"
     shp.write_bytes(b"")
@@ -99,7 +100,7 @@ def test_read_errors_name_the_file(tmp_path):
 
 def test_missing_layer_in_geopackage(tmp_path, small_park):
     path = small_park.save(tmp_path / "park.gpkg")
-    with pytest.raises(DataFileError, match="no layer 'trees'"):
+    with pytest.raises(DataFileError, match=r"no layer .trees."):
         parkmap.read_park(path, layers=["trees"])
     park = parkmap.read_park(path, layers=["clusters"])
     assert list(park.layers) == ["clusters"]

@@ -91,13 +91,28 @@ def test_json_contract(report):
     assert data["units"]["m2_per_mu"] == pytest.approx(10000 / 15)
     keys = [t["key"] for t in data["tables"]]
     assert keys == [
-        "clusters", "boundary", "subparks", "roads", "buildings", "parcels_by_status",
-        "parcels_by_landuse", "constraints", "projects",
+        "clusters",
+        "boundary",
+        "subparks",
+        "roads",
+        "buildings",
+        "parcels_by_status",
+        "parcels_by_landuse",
+        "constraints",
+        "projects",
     ]
     for table in data["tables"]:
         for row in table["rows"] + table["totals"]:
-            assert {"key", "name_zh", "name_en", "count", "area_m2", "area_mu", "area_ha",
-                    "area_km2"} <= set(row)
+            assert {
+                "key",
+                "name_zh",
+                "name_en",
+                "count",
+                "area_m2",
+                "area_mu",
+                "area_ha",
+                "area_km2",
+            } <= set(row)
             assert isinstance(row["count"], int)
 
 

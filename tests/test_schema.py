@@ -3,10 +3,9 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 import parkmap
+from conftest import X0, Y0
 from parkmap.errors import ValidationError
 from parkmap.schema import LAYERS, validate_layers
-
-from conftest import X0, Y0
 
 
 def errors_of(problems, layer=None):
@@ -86,8 +85,9 @@ def test_empty_geometry_missing_column_bad_values(layers):
     found = {(p.layer, p.feature, p.column, p.message.split(" (")[0]) for p in problems}
     assert ("roads", "r1", None, "empty or missing geometry") in found
     assert ("roads", "r2", "red_line_m", "not a number: 'wide'") in found
-    assert any(p.column == "road_class" and "'motorway' is not one of" in p.message
-               for p in problems)
+    assert any(
+        p.column == "road_class" and "'motorway' is not one of" in p.message for p in problems
+    )
     assert ("constraints", None, "hard", "required column is missing") in found
     assert any(p.column == "storeys" and "at least 1" in p.message for p in problems)
 
@@ -119,7 +119,13 @@ def test_unknown_layer_is_kept_with_a_warning(layers):
 
 def test_schema_declares_the_design_layers():
     assert list(LAYERS) == [
-        "clusters", "boundary", "subparks", "roads", "buildings", "parcels", "constraints",
+        "clusters",
+        "boundary",
+        "subparks",
+        "roads",
+        "buildings",
+        "parcels",
+        "constraints",
         "projects",
     ]
     assert LAYERS["roads"].column("red_line_m").kind == "number"
