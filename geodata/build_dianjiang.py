@@ -578,11 +578,20 @@ def build_boundary(model: Model) -> None:
     counter: dict[str, int] = {}
     rows = []
     zone_ids = {"集中建设区": "core", "弹性发展区": "flex", "特别用途区": "special"}
+    zone_en = {
+        "集中建设区": "concentrated construction zone",
+        "弹性发展区": "flexible growth zone",
+        "特别用途区": "special-use zone",
+    }
+    cluster_names = clusters.set_index("id")[["name_zh", "name_en"]]
     for cluster_id, zone, geom in sorted(parts, key=lambda p: (p[0], p[1], p[2].centroid.x)):
         key = f"{cluster_id[3:]}-{zone_ids[zone]}"
         counter[key] = counter.get(key, 0) + 1
         rows.append({
-            "id": f"bd-{key}-{counter[key]}", "name_zh": f"城镇开发边界{zone}",
+            "id": f"bd-{key}-{counter[key]}",
+            "name_zh": f"{cluster_names.loc[cluster_id, 'name_zh']}{zone}{counter[key]}",
+            "name_en": f"{cluster_names.loc[cluster_id, 'name_en']}, "
+            f"{zone_en[zone]} {counter[key]}",
             "zone": zone, "cluster": cluster_id,
             "source": f"{SEED} (18 km2 total); parts and zones inferred", "confidence": "guess",
             "geometry": geom,
