@@ -551,20 +551,25 @@ class AreaReport:
         title = "园区主要指标" if lang == "zh" else "Headline figures"
         heading = f"## {title}" if fmt == "markdown" else f"{title}\n{'=' * wcswidth(title)}"
         label = "label_zh" if lang == "zh" else "label_en"
+        def change(item: dict) -> str:
+            pct = item.get("change_pct")
+            return "" if pct is None else f"{pct:+g} %"
+
         rows = [
             [
                 item.get(label, item.get("key", "")),
                 f"{item.get('value', '')}",
                 item.get("unit", ""),
+                change(item),
                 item.get("year", ""),
                 item.get("source", ""),
             ]
             for item in self.headline
         ]
         headers = (
-            ["指标", "数值", "单位", "年份", "来源"]
+            ["指标", "数值", "单位", "增幅", "年份", "来源"]
             if lang == "zh"
-            else ["figure", "value", "unit", "year", "source"]
+            else ["figure", "value", "unit", "change", "year", "source"]
         )
         return f"{heading}\n" + tabulate(
             rows, headers=headers, tablefmt=tablefmt, disable_numparse=True
