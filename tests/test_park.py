@@ -1,3 +1,5 @@
+import os
+import shutil
 import subprocess
 
 import geopandas as gpd
@@ -54,12 +56,15 @@ def test_geopackage_opens_in_gdal(tmp_path, small_park):
     info = pyogrio.read_info(path, layer="subparks")
     assert info["crs"] == "EPSG:4545"
     assert "industry_code" in list(info["fields"])
-    ogrinfo = subprocess.run(["which", "ogrinfo"], capture_output=True, text=True)
-    if ogrinfo.returncode == 0:
-        out = subprocess.run(
-            ["ogrinfo", "-so", str(path), "subparks"], capture_output=True, text=True, check=True
-        ).stdout
-        assert "Feature Count: 1" in out
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        assert not os.environ.get("CI"), "CI installs gdal-bin: ogrinfo must be there"
+        pytest.skip("GDAL's ogrinfo is not installed (apt-get install gdal-bin)")
+    out = subprocess.run(
+        [ogrinfo, "-so", str(path), "subparks"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Feature Count: 1" in out
+    assert "industry_code: String" in out
 
 
 def test_save_is_atomic_and_refuses_to_overwrite(tmp_path, small_park):
