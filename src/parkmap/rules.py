@@ -1,0 +1,341 @@
+"""Land-availability rules: the waterfall order, buffers, statuses and fragment sizes.
+
+The defaults ship as ``parkmap/data/availability_rules.toml``, each value with a comment
+naming its source. A user passes their own file (same layout, any subset of keys: the
+rest keeps the default). Unknown keys and bad values raise
+:class:`parkmap.errors.RulesError` with one line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parkmap._data import data_path
+from parkmap.errors import RulesError
+from parkmap.schema import (
+    BOUNDARY_ZONES,
+    BUILDING_STATUS,
+    CONSTRAINT_KINDS,
+    PARCEL_STATUS,
+    PROJECT_STATUS,
+    ROAD_STATUS,
+)
+from parkmap.units import M2_PER_MU
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["CATEGORIES", "STEPS", "AvailabilityRules", "load_rules"]
+
+#: The steps of the waterfall that claim land, in the default order.
+STEPS = ("outside_boundary", "constraints", "roads", "built", "committed", "fragments")
+#: Every category of the waterfall: the steps, then what is left.
+CATEGORIES = (*STEPS, "available")
+
+DEFAULT_RULES_FILE = "availability_rules.toml"
+
+
+@dataclass(frozen=True)
+class AvailabilityRules:
+    """The rules of the availability waterfall.
+
+    Build one with :func:`load_rules`, and change it with :meth:`replace`, which
+    checks the new values. Field names follow the TOML file: ``[section] key`` becomes
+    ``section_key`` where the key alone would be ambiguous.
+
+    Attributes
+    ----------
+    order : tuple of str
+        The claiming steps in order, ``fragments`` last.
+    boundary_zones, hard_zones, conditional_zones : tuple of str
+        Boundary zones inside the development boundary; of those, the ones counted
+        with the hard constraints and the ones reported as conditionally available.
+    hard_kinds, conditional_kinds : tuple of str
+        Constraint kinds that are always hard, or always conditional. Other kinds follow
+        each feature's ``hard`` column.
+    buffer_m : dict of str to float
+        Smallest buffer per constraint kind, metres.
+    road_statuses : tuple of str
+        Road statuses whose right-of-way is claimed.
+    built_parcel_statuses, built_building_statuses : tuple of str
+        Statuses that make a parcel or a building footprint built land.
+    committed_parcel_statuses, committed_building_statuses : tuple of str
+        Statuses that make a parcel or a building footprint committed land.
+    committed_project_statuses : tuple of str
+        Project statuses that commit a ``reserved`` parcel naming the project, and the
+        area of a polygon project.
+    min_area_mu : float
+        Available pieces smaller than this (亩) are fragments; 0 turns the test off.
+    min_width_m : float
+        Parts narrower than this (m), found by a morphological opening, are fragments;
+        0 turns the test off.
+    source : str
+        The file the rules came from.
+    """
+
+    order: tuple[str, ...] = STEPS
+    boundary_zones: tuple[str, ...] = BOUNDARY_ZONES
+    hard_zones: tuple[str, ...] = ()
+    conditional_zones: tuple[str, ...] = ()
+    hard_kinds: tuple[str, ...] = ()
+    conditional_kinds: tuple[str, ...] = ()
+    buffer_m: Mapping[str, float] = field(default_factory=dict)
+    road_statuses: tuple[str, ...] = ROAD_STATUS
+    built_parcel_statuses: tuple[str, ...] = ("built",)
+    built_building_statuses: tuple[str, ...] = ()
+    committed_parcel_statuses: tuple[str, ...] = ()
+    committed_building_statuses: tuple[str, ...] = ()
+    committed_project_statuses: tuple[str, ...] = ()
+    min_area_mu: float = 0.0
+    min_width_m: float = 0.0
+    source: str = "<rules>"
+
+    @property
+    def min_area_m2(self) -> float:
+        """:attr:`min_area_mu` in square metres."""
+        return self.min_area_mu * M2_PER_MU
+
+    def replace(self, **changes) -> AvailabilityRules:
+        """A copy with some fields changed, checked like a rules file.
+
+        ``buffer_m`` is merged into the current buffers, so
+        ``rules.replace(buffer_m={"water": 50})`` changes only the water buffer.
+
+        Raises
+        ------
+        parkmap.errors.RulesError
+            On an unknown field or a bad value.
+
+        Examples
+        --------
+        >>> rules = load_rules()
+        >>> rules.replace(min_area_mu=0).min_area_mu
+        0.0
+        """
+        known = {f.name for f in dataclasses.fields(self)}
+        for name in changes:
+            if name not in known:
+                raise RulesError(
+                    f"{self.source}: unknown rule {name!r} (known: {', '.join(sorted(known))})"
+                )
+        if "buffer_m" in changes:
+            changes["buffer_m"] = {**self.buffer_m, **changes["buffer_m"]}
+        if "source" not in changes:
+            changes["source"] = f"{self.source} (modified)"
+        for name in ("min_area_mu", "min_width_m"):
+            if name in changes and _is_number(changes[name]):
+                changes[name] = float(changes[name])
+        new = dataclasses.replace(self, **changes)
+        _check(new)
+        return new
+
+    def as_dict(self) -> dict:
+        """The rules in the TOML layout (for JSON output and for writing a rules file)."""
+        return {
+            "version": 1,
+            "order": list(self.order),
+            "boundary": {
+                "zones": list(self.boundary_zones),
+                "hard_zones": list(self.hard_zones),
+                "conditional_zones": list(self.conditional_zones),
+            },
+            "constraints": {
+                "hard_kinds": list(self.hard_kinds),
+                "conditional_kinds": list(self.conditional_kinds),
+                "buffer_m": dict(self.buffer_m),
+            },
+            "roads": {"statuses": list(self.road_statuses)},
+            "built": {
+                "parcel_statuses": list(self.built_parcel_statuses),
+                "building_statuses": list(self.built_building_statuses),
+            },
+            "committed": {
+                "parcel_statuses": list(self.committed_parcel_statuses),
+                "building_statuses": list(self.committed_building_statuses),
+                "project_statuses": list(self.committed_project_statuses),
+            },
+            "fragments": {"min_area_mu": self.min_area_mu, "min_width_m": self.min_width_m},
+        }
+
+
+# (section, key) in the TOML file -> (field, allowed values or "number")
+_LAYOUT: dict[tuple[str, ...], tuple[str, tuple[str, ...] | str]] = {
+    ("order",): ("order", STEPS),
+    ("boundary", "zones"): ("boundary_zones", BOUNDARY_ZONES),
+    ("boundary", "hard_zones"): ("hard_zones", BOUNDARY_ZONES),
+    ("boundary", "conditional_zones"): ("conditional_zones", BOUNDARY_ZONES),
+    ("constraints", "hard_kinds"): ("hard_kinds", CONSTRAINT_KINDS),
+    ("constraints", "conditional_kinds"): ("conditional_kinds", CONSTRAINT_KINDS),
+    ("roads", "statuses"): ("road_statuses", ROAD_STATUS),
+    ("built", "parcel_statuses"): ("built_parcel_statuses", PARCEL_STATUS),
+    ("built", "building_statuses"): ("built_building_statuses", BUILDING_STATUS),
+    ("committed", "parcel_statuses"): ("committed_parcel_statuses", PARCEL_STATUS),
+    ("committed", "building_statuses"): ("committed_building_statuses", BUILDING_STATUS),
+    ("committed", "project_statuses"): ("committed_project_statuses", PROJECT_STATUS),
+    ("fragments", "min_area_mu"): ("min_area_mu", "number"),
+    ("fragments", "min_width_m"): ("min_width_m", "number"),
+}
+_SECTIONS = {key[0] for key in _LAYOUT if len(key) == 2} | {"version", "order"}
+
+
+def _is_number(value) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
+def _text_list(source: str, key: str, value, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulesError(f"{source}: {key}: expected a list of text values, got {value!r}")
+    for item in value:
+        if item not in allowed:
+            raise RulesError(f"{source}: {key}: {item!r} is not one of {', '.join(allowed)}")
+    if len(set(value)) != len(value):
+        raise RulesError(f"{source}: {key}: a value is listed twice")
+    return tuple(value)
+
+
+def _parse(data: Mapping, source: str, base: AvailabilityRules) -> AvailabilityRules:
+    """Rules from a parsed TOML document; keys it does not set keep ``base``'s values."""
+    changes: dict = {}
+    for name, value in data.items():
+        if name not in _SECTIONS and name != "constraints":
+            raise RulesError(
+                f"{source}: unknown key {name!r} (known: {', '.join(sorted(_SECTIONS))})"
+            )
+        if name == "version":
+            if value != 1:
+                raise RulesError(f"{source}: version: only version 1 is known, got {value!r}")
+            continue
+        if name == "order":
+            changes["order"] = _text_list(source, "order", value, STEPS)
+            continue
+        if not isinstance(value, Mapping):
+            raise RulesError(f"{source}: [{name}] must be a table of keys")
+        known = [k[1] for k in _LAYOUT if k[0] == name] + (
+            ["buffer_m"] if name == "constraints" else []
+        )
+        for key, item in value.items():
+            where = f"{name}.{key}"
+            if key not in known:
+                raise RulesError(f"{source}: unknown key {where!r} (known: {', '.join(known)})")
+            if key == "buffer_m":
+                changes["buffer_m"] = {**base.buffer_m, **_buffers(source, item)}
+                continue
+            target, allowed = _LAYOUT[(name, key)]
+            if allowed == "number":
+                if not _is_number(item):
+                    raise RulesError(f"{source}: {where}: expected a number >= 0, got {item!r}")
+                changes[target] = float(item)
+            else:
+                changes[target] = _text_list(source, where, item, allowed)
+    rules = dataclasses.replace(base, source=source, **changes)
+    _check(rules)
+    return rules
+
+
+def _buffers(source: str, value) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise RulesError(f"{source}: constraints.buffer_m must be a table of kind = metres")
+    buffers = {}
+    for kind, metres in value.items():
+        where = f"constraints.buffer_m.{kind}"
+        if kind not in CONSTRAINT_KINDS:
+            raise RulesError(
+                f"{source}: unknown key {where!r} (known kinds: {', '.join(CONSTRAINT_KINDS)})"
+            )
+        if not _is_number(metres):
+            raise RulesError(f"{source}: {where}: expected a number >= 0, got {metres!r}")
+        buffers[kind] = float(metres)
+    return buffers
+
+
+def _check(rules: AvailabilityRules) -> None:
+    """Consistency across keys."""
+    source = rules.source
+    order = tuple(rules.order)
+    if sorted(order) != sorted(STEPS):
+        missing = [s for s in STEPS if s not in order]
+        raise RulesError(
+            f"{source}: order: every step must appear once; missing {', '.join(missing)}"
+        )
+    if order[-1] != "fragments":
+        raise RulesError(f"{source}: order: 'fragments' must come last, got {order[-1]!r}")
+    both = set(rules.hard_kinds) & set(rules.conditional_kinds)
+    if both:
+        raise RulesError(
+            f"{source}: constraints: {', '.join(sorted(both))} listed as both hard and conditional"
+        )
+    zones = set(rules.hard_zones) & set(rules.conditional_zones)
+    if zones:
+        raise RulesError(
+            f"{source}: boundary: {', '.join(sorted(zones))} listed as both hard and conditional"
+        )
+    outside = (set(rules.hard_zones) | set(rules.conditional_zones)) - set(rules.boundary_zones)
+    if outside:
+        raise RulesError(
+            f"{source}: boundary: {', '.join(sorted(outside))} is not in boundary.zones"
+        )
+    for name in ("min_area_mu", "min_width_m"):
+        if not _is_number(getattr(rules, name)):
+            raise RulesError(
+                f"{source}: fragments.{name}: expected a number >= 0, got {getattr(rules, name)!r}"
+            )
+    for kind, metres in rules.buffer_m.items():
+        if kind not in CONSTRAINT_KINDS or not _is_number(metres):
+            raise RulesError(f"{source}: constraints.buffer_m.{kind}: bad entry {metres!r}")
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise RulesError(f"{path}: no such rules file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise RulesError(f"{path}: not valid TOML ({err})") from None
+    except OSError as err:
+        raise RulesError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def load_rules(path: str | os.PathLike | None = None) -> AvailabilityRules:
+    """Load availability rules: the shipped defaults, or a user's file over them.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A TOML rules file. Keys it leaves out keep their default value.
+
+    Returns
+    -------
+    AvailabilityRules
+
+    Raises
+    ------
+    parkmap.errors.RulesError
+        If the file cannot be read, is not TOML, or has an unknown key or a bad value;
+        the message is one line naming the file and the key.
+
+    Examples
+    --------
+    >>> rules = load_rules()
+    >>> rules.order[-1], rules.min_width_m
+    ('fragments', 20.0)
+    """
+    default_path = data_path(DEFAULT_RULES_FILE)
+    defaults = _parse(_read_toml(default_path), str(default_path), AvailabilityRules())
+    if path is None:
+        return defaults
+    path = Path(path)
+    return _parse(_read_toml(path), str(path), defaults)
