@@ -14,8 +14,10 @@ from pathlib import Path
 import click
 
 import parkmap
-from parkmap.errors import DataFileError, ParkmapError
+from parkmap.availability import FORMATS as AVAILABILITY_FORMATS
+from parkmap.errors import DataFileError, OutputExistsError, ParkmapError
 from parkmap.io import atomic_output
+from parkmap.layout import FORMATS as LAYOUT_FORMATS
 from parkmap.report import FORMATS
 
 __all__ = ["main"]
@@ -207,6 +209,333 @@ def export(data, output, overwrite) -> None:
     park = _load(data)
     park.save(output, overwrite=overwrite)
     click.echo(f"wrote {output} ({len(park)} layers, {park.crs.to_string()})", err=True)
+
+
+@cli.command("availability")
+@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@click.option(
+    "--rules",
+    type=click.Path(dir_okay=False),
+    help="Availability rules (TOML) [default: the shipped availability_rules.toml].",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Also write the layers available_land and parcel_availability to this GeoPackage.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(AVAILABILITY_FORMATS),
+    default="table",
+    show_default=True,
+    help="Format of the table printed on stdout.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of titles and headers.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option(
+    "--progress/--no-progress", default=False, show_default=True, help="Show a progress bar."
+)
+@click.option(
+    "--repair/--no-repair",
+    default=True,
+    show_default=True,
+    help="Repair invalid geometries with make_valid (reported) instead of refusing the park.",
+)
+def availability_(data, rules, output, fmt, lang, overwrite, progress, repair) -> None:
+    """Land availability: the waterfall from gross area to available land.
+
+    Every square metre of each cluster is counted once, in the first category that
+    claims it: outside the development boundary, hard constraints, road rights-of-way,
+    built, committed, unusable fragments, available; conditionally available land
+    (cropland, forest, flexible zone) is shown beside it. Rows per cluster, sub-park and
+    a total, in 亩, 公顷 and km², in the park's metric CRS.
+
+    \b
+    Examples:
+      parkmap availability
+      parkmap availability --format json > availability.json
+      parkmap availability --lang zh -o available.gpkg --overwrite
+    """
+    if output is not None and Path(output).suffix.lower() != ".gpkg":
+        raise DataFileError(f"{output}: -o writes a GeoPackage; name it *.gpkg")
+    if output is not None and Path(output).exists() and not overwrite:
+        raise OutputExistsError(f"{output}: exists; pass --overwrite to replace it")
+    park = _load(data)
+    result = parkmap.availability(park, rules, progress=progress, repair=repair)
+    if output is not None:
+        result.to_geopackage(output, overwrite=overwrite)
+        layers = "available_land" + (", parcel_availability" if result.parcels is not None else "")
+        click.echo(f"wrote {output} ({layers})", err=True)
+    click.echo(result.render(fmt, lang), nl=False)
+
+
+@cli.command("map")
+@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Output HTML file [default: <park>_map.html in the current folder].",
+)
+@click.option(
+    "--basemap",
+    default="osm",
+    show_default=True,
+    metavar="osm|tianditu|amap|none|URL",
+    help="Background tiles; URL is a tile template with {z}/{x}/{y} (intranet server). "
+    "amap shifts the features to GCJ-02 to match its tiles.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="One self-contained file: Leaflet and every script and style inlined, no network.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the map's interface.",
+)
+@click.option(
+    "--tianditu-key",
+    metavar="KEY",
+    help="Tianditu browser key [default: the TIANDITU_KEY environment variable].",
+)
+@click.option(
+    "--simplify-m",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Display simplification tolerance in metres [default: 1; 0 = none]. "
+    "Areas always use the full geometry.",
+)
+@click.option(
+    "--availability",
+    "with_availability",
+    is_flag=True,
+    help="Also compute the available land and draw it (layer and panel by sub-park).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the map in a web browser.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def map_(
+    data,
+    output,
+    basemap,
+    offline,
+    lang,
+    tianditu_key,
+    simplify_m,
+    with_availability,
+    open_browser,
+    overwrite,
+):
+    """Write an interactive web map (HTML) of the park: layers, legend, area panel.
+
+    Without arguments it writes dianjiang_map.html (the embedded park) in the
+    current folder. Send the file to anyone; with --offline it works with no
+    internet at all (tiles aside: then the background is plain).
+
+    \b
+    Examples:
+      parkmap map
+      parkmap map --offline --basemap none -o dianjiang_offline.html
+      parkmap map --availability -o dianjiang_available.html
+      parkmap map --basemap amap --lang en -o dianjiang_amap.html
+      parkmap map --basemap "http://tiles.intranet/{z}/{x}/{y}.png" --offline
+    """
+    if output is None:
+        output = "dianjiang_map.html" if data is None else f"{Path(data).stem}_map.html"
+    if Path(output).exists() and not overwrite:  # fail before the work
+        raise OutputExistsError(f"{output}: exists; pass --overwrite to replace it")
+    park = _load(data)
+    m = parkmap.webmap(
+        park,
+        parkmap.availability(park) if with_availability else None,
+        basemap=basemap,
+        offline=offline,
+        lang=lang,
+        tianditu_key=tianditu_key,
+        simplify_m=simplify_m,
+    )
+    path = parkmap.save_map(m, output, overwrite=overwrite)
+    size_mb = path.stat().st_size / 1e6
+    mode = "offline, self-contained" if offline else "online: loads Leaflet from a CDN"
+    click.echo(
+        f"wrote {path} ({size_mb:.2f} MB, {mode}, basemap {m.parkmap_info['basemap']})", err=True
+    )
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+
+
+_IMPORT_EXAMPLES = """\b
+Examples:
+  parkmap import 地类图斑.shp 总图.dxf --s-srs EPSG:4524 -o park.gpkg
+  parkmap import bureau/ --mapping mapping.toml -o park.gpkg --overwrite
+  parkmap export -o dianjiang.gpkg && parkmap import dianjiang.gpkg -o copy.gpkg
+"""
+
+
+@cli.command("import", epilog=_IMPORT_EXAMPLES)
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Output park GeoPackage (.gpkg).",
+)
+@click.option("--mapping", type=click.Path(dir_okay=False), help="Field-mapping TOML file.")
+@click.option("--s-srs", "s_srs", help="CRS of sources without one, e.g. EPSG:4524.")
+@click.option("--t-srs", "t_srs", help="The park's metric CRS [default: derived].")
+@click.option(
+    "--from-gcj02", is_flag=True, help="Sources are GCJ-02 lon/lat (AMap, Tencent): convert."
+)
+@click.option("--encoding", help="Text encoding of Shapefiles / DXF [default: detected].")
+@click.option("--swap-xy", is_flag=True, help="Swap x/y of sources detected as swapped.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+def import_(
+    sources, output, mapping, s_srs, t_srs, from_gcj02, encoding, swap_xy, overwrite, as_json
+) -> None:
+    """Import your own files into a park GeoPackage.
+
+    Reads Shapefile, GeoPackage (every layer), GeoJSON, GeoParquet, KML, FlatGeobuf
+    and DXF (closed polylines become polygons; the CAD layer name is kept), detects
+    the text encoding and standard Chinese fields (三调 DLBM/DLMC, planning database
+    GHFLDM/YDYHFLDM, 2023 / 2020-trial / GB 50137 codes), repairs invalid geometries
+    and lists every change. A source without a CRS stops the import with the
+    candidate CRSs: confirm one with --s-srs. The park is written even when it has
+    validation errors (fix them, then `parkmap check`); the exit status is then 1.
+    The mapping format is in the README ("Importing your own data").
+    """
+    if Path(output).suffix.lower() != ".gpkg":
+        raise DataFileError(f"{output}: parkmap import writes a GeoPackage; name it *.gpkg")
+    if Path(output).exists() and not overwrite:
+        raise OutputExistsError(f"{output}: exists; pass --overwrite to replace it")
+    if any(Path(s).resolve() == Path(output).resolve() for s in sources):
+        raise DataFileError(f"{output}: is also an input; write the park to another file")
+    level = log.level
+    log.setLevel(max(level, logging.ERROR))  # the report below says everything once
+    try:
+        park, found = parkmap.import_park(
+            list(sources),
+            mapping=mapping,
+            s_srs=s_srs,
+            from_gcj02=from_gcj02,
+            encoding=encoding,
+            swap_xy=swap_xy,
+            crs=t_srs,
+        )
+    finally:
+        log.setLevel(level)
+    park.save(output, overwrite=overwrite)
+    if as_json:
+        import json
+
+        data = {**found.to_dict(), "validation": [p.__dict__ for p in park.problems]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for line in found.lines() + [str(p) for p in park.problems]:
+            click.echo(line, err=True)
+    errors = [p for p in found.problems + park.problems if p.severity == "error"]
+    counts = ", ".join(f"{name}={len(gdf)}" for name, gdf in park.layers.items())
+    click.echo(
+        f"wrote {output} ({counts}; {park.crs.to_string()}): {len(errors)} error(s)"
+        + ("; fix them, then `parkmap check --data " + output + "`" if errors else ""),
+        err=True,
+    )
+    if errors:
+        sys.exit(1)
+
+
+@cli.command("layout")
+@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@click.option(
+    "--subpark",
+    "subparks",
+    multiple=True,
+    help="Sub-park id or name to lay out (repeatable) [default: every sub-park].",
+)
+@click.option(
+    "--plot-mu", type=click.FloatRange(min=0, min_open=True), help="Target plot size, 亩."
+)
+@click.option(
+    "--template",
+    "templates",
+    multiple=True,
+    help="Factory template (repeatable, packed in order) [default: multi_storey_factory]; "
+    "one of: " + ", ".join(parkmap.building_templates().query("role == 'factory'").index) + ".",
+)
+@click.option(
+    "--rules",
+    type=click.Path(dir_okay=False),
+    help="CSV of local control indicators [default: the 2008 national table].",
+)
+@click.option("--no-office", is_flag=True, help="Do not place office blocks.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the layers plots, buildings and layout_roads to this GeoPackage.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(LAYOUT_FORMATS),
+    default="table",
+    show_default=True,
+    help="Format of the indicator report on stdout.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of titles and headers.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def layout_(data, subparks, plot_mu, templates, rules, no_office, output, fmt, lang, overwrite):
+    """Lay out plots, branch roads and standard factories; check the control indicators.
+
+    Plots front a road (branch roads are inserted in deep blocks), buildings keep road
+    setbacks and fire spacing, and every plot is checked for FAR (storeys over 8 m
+    count twice), building coverage, admin share and green ratio.
+
+    \b
+    Examples:
+      parkmap layout --subpark sp-valve-chengxi
+      parkmap layout --subpark sp-valve-chengxi --plot-mu 50 --template portal_shed \\
+          -o layout.gpkg --format json > layout.json
+    """
+    if output is not None and Path(output).suffix.lower() != ".gpkg":
+        raise DataFileError(f"{output}: parkmap layout writes a GeoPackage; name it *.gpkg")
+    park = _load(data)
+    result = parkmap.layout(
+        park,
+        subpark=list(subparks) or None,
+        plot=plot_mu,
+        building=list(templates) or None,
+        rules=rules,
+        office=not no_office,
+    )
+    if output is not None:
+        result.save(output, overwrite=overwrite)
+        click.echo(
+            f"wrote {output} ({len(result.plots)} plots, {len(result.buildings)} buildings, "
+            f"{len(result.roads)} branch roads)",
+            err=True,
+        )
+    click.echo(result.render(fmt, lang), nl=False)
 
 
 def main() -> None:

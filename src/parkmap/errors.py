@@ -8,6 +8,7 @@ The CLI turns these into one-line messages with exit status 1.
 from __future__ import annotations
 
 __all__ = [
+    "BasemapError",
     "CRSError",
     "DataFileError",
     "OutputExistsError",
@@ -31,6 +32,10 @@ class CRSError(ParkmapError, ValueError):
 
 class RulesError(ParkmapError, ValueError):
     """A rules or standards file has unknown keys or bad values."""
+
+
+class BasemapError(ParkmapError, ValueError):
+    """A web-map basemap cannot be used as asked (unknown name, missing key, bad URL)."""
 
 
 class OutputExistsError(ParkmapError, FileExistsError):

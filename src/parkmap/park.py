@@ -9,14 +9,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from parkmap import io
 from parkmap.crs import WGS84, crs_label, is_metric, metric_crs_for, to_crs
 from parkmap.errors import CRSError, DataFileError, ValidationError
 from parkmap.landuse import lookup_code
-from parkmap.schema import LAYERS, Problem, validate_layers
+from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
 
 __all__ = ["Park"]
 
@@ -43,6 +45,16 @@ def _choose_crs(layers: Mapping[str, gpd.GeoDataFrame], requested) -> CRS:
     lon = (bounds["x0"].min() + bounds["x1"].max()) / 2
     lat = (bounds["y0"].min() + bounds["y1"].max()) / 2
     return metric_crs_for(lon, lat)
+
+
+def _keep_kind(geom, polygonal: bool):
+    """The polygonal (or linear) parts of a repaired geometry, as one geometry."""
+    parts = shapely.get_parts(geom)
+    wanted = (3, 6) if polygonal else (1, 5)
+    parts = parts[np.isin(shapely.get_type_id(parts), wanted)]
+    if not len(parts):
+        return shapely.from_wkt("POLYGON EMPTY" if polygonal else "LINESTRING EMPTY")
+    return shapely.union_all(parts) if polygonal else shapely.line_merge(shapely.union_all(parts))
 
 
 class Park:
@@ -204,6 +216,58 @@ class Park:
         new._layers = {n: g.copy() for n, g in self._layers.items()}
         new.problems = list(self.problems)
         return new
+
+    def repaired(self) -> tuple[Park, list[Problem]]:
+        """A copy with invalid geometries repaired by ``shapely.make_valid``, and the repairs.
+
+        Only the parts of the layer's geometry type are kept (a self-intersecting
+        polygon may come back with stray lines). The copy is validated again.
+
+        Returns
+        -------
+        park : Park
+            The repaired copy (the park itself when nothing needed repair).
+        repairs : list of Problem
+            One warning per repaired feature, naming the layer, the feature, what was
+            wrong and the area (or length) before and after.
+        """
+        repairs: list[Problem] = []
+        if not any(p.message.startswith("invalid geometry") for p in self.errors):
+            return self, repairs  # validation found none: no need to look again
+        layers = dict(self._layers)
+        for name, gdf in self._layers.items():
+            schema = LAYERS.get(name)
+            geoms = gdf.geometry.array
+            bad = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & ~shapely.is_valid(geoms)
+            if schema is None or not bad.any():
+                continue
+            ids = feature_ids(gdf)
+            values = np.asarray(geoms, dtype=object).copy()
+            polygonal = "Polygon" in schema.geometry
+            for pos in np.flatnonzero(bad):
+                before = values[pos]
+                after = _keep_kind(shapely.make_valid(before), polygonal)
+                values[pos] = after
+                measure, unit = (shapely.area, "m²") if polygonal else (shapely.length, "m")
+                repairs.append(
+                    Problem(
+                        "warning",
+                        name,
+                        f"invalid geometry ({shapely.is_valid_reason(before)}) repaired with "
+                        f"make_valid: {measure(before):,.1f} {unit} before, "
+                        f"{measure(after):,.1f} {unit} after",
+                        ids.iloc[pos],
+                        None,
+                        self.source,
+                    )
+                )
+            layers[name] = gdf.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
+        if not repairs:
+            return self, []
+        new = self.copy()
+        new._layers = layers
+        new.problems = validate_layers(layers, source=self.source)
+        return new, repairs
 
     # -- validation ----------------------------------------------------------------
     @property

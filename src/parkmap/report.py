@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,13 +26,24 @@ from wcwidth import wcswidth
 
 from parkmap import __version__
 from parkmap._data import read_table
+from parkmap._geometry import right_of_way
 from parkmap.io import atomic_output
 from parkmap.landuse import lookup_code
 from parkmap.park import Park
 from parkmap.schema import BOUNDARY_ZONES, feature_ids
 from parkmap.units import AREA_UNITS, M2_PER_MU
 
-__all__ = ["FORMATS", "AreaReport", "ReportTable", "area_report"]
+__all__ = [
+    "FORMATS",
+    "UNIT_NAMES",
+    "AreaReport",
+    "ReportTable",
+    "area_report",
+    "crs_line",
+    "format_area",
+    "illustrative_line",
+    "render_text",
+]
 
 #: Output formats of :meth:`AreaReport.render`.
 FORMATS = ("table", "csv", "markdown", "json", "xlsx")
@@ -73,6 +85,55 @@ _DECIMALS = {
     "investment_yi": 2,
     "land_mu": 2,
 }
+
+
+#: Display names of the area units, (Chinese, English).
+UNIT_NAMES = {
+    "m2": ("平方米", "m²"),
+    "mu": ("亩", "mu"),
+    "ha": ("公顷", "ha"),
+    "km2": ("平方千米", "km²"),
+}
+
+
+def format_area(value_m2: float, unit: str = "m2") -> str:
+    """An area in m² as text in ``unit``, rounded as reports round it (empty if missing)."""
+    if value_m2 is None or pd.isna(value_m2):
+        return ""
+    decimals = _DECIMALS[f"area_{unit}"]
+    return f"{float(value_m2) / AREA_UNITS[unit]:,.{decimals}f}"
+
+
+def crs_line(crs: str, crs_name: str, lang: str = "en") -> str:
+    """The caption line that names the CRS areas are computed in, and the mu."""
+    if lang == "zh":
+        return f"面积在 {crs} ({crs_name}) 投影坐标系中计算；1 亩 = 10000/15 平方米。"
+    return f"Areas computed in {crs} ({crs_name}); 1 mu = 10000/15 m²."
+
+
+def illustrative_line(lang: str = "en") -> str:
+    """The caption line that warns the data are an illustrative model."""
+    if lang == "zh":
+        return "注意：示意模型，依据公开资料推断，非测绘数据。"
+    return "Note: an illustrative model inferred from public descriptions, not surveyed data."
+
+
+def json_header(
+    *, name_zh: str, name_en: str, illustrative: bool, data_source, crs: str, crs_name: str
+) -> dict:
+    """The JSON fields every parkmap result opens with: generator, park, CRS, units."""
+    return {
+        "generator": f"parkmap {__version__}",
+        "park": {
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "illustrative": illustrative,
+            "data_source": data_source,
+        },
+        "crs": crs,
+        "crs_name": crs_name,
+        "units": {"m2_per_mu": M2_PER_MU, "m2_per_ha": 10_000.0, "m2_per_km2": 1_000_000.0},
+    }
 
 
 @lru_cache(maxsize=1)
@@ -276,12 +337,7 @@ def _grouped_table(
 
 def _roads_table(park: Park) -> ReportTable:
     roads = park["roads"]
-    width = pd.to_numeric(roads["red_line_m"], errors="coerce").fillna(0.0)
-    row_geoms = gpd.GeoSeries(
-        shapely.buffer(roads.geometry.array, width.to_numpy() / 2, cap_style="flat"),
-        index=roads.index,
-        crs=roads.crs,
-    )
+    row_geoms = gpd.GeoSeries(right_of_way(roads), index=roads.index, crs=roads.crs)
     rows, total = _grouped_table(
         roads,
         "road_class",
@@ -406,6 +462,8 @@ class AreaReport:
     sources: list
     illustrative: bool
     data_source: str | None
+    #: The land-availability section (a :class:`parkmap.Availability`), when computed.
+    availability: Any = None
 
     def table(self, key: str) -> ReportTable:
         """The table with ``key``."""
@@ -426,23 +484,10 @@ class AreaReport:
     def caption(self, lang: str = "en") -> str:
         """The lines that open every rendering: park, CRS, units, nature of the data."""
         name = self.park_name_zh if lang == "zh" else f"{self.park_name_en} ({self.park_name_zh})"
-        if lang == "zh":
-            lines = [
-                f"{name} 面积报告",
-                f"面积在 {self.crs} ({self.crs_name}) 投影坐标系中计算；1 亩 = 10000/15 平方米。",
-            ]
-            if self.illustrative:
-                lines.append("注意：示意模型，依据公开资料推断，非测绘数据。")
-        else:
-            lines = [
-                f"Area report: {name}",
-                f"Areas computed in {self.crs} ({self.crs_name}); 1 mu = 10000/15 m².",
-            ]
-            if self.illustrative:
-                lines.append(
-                    "Note: an illustrative model inferred from public descriptions, "
-                    "not surveyed data."
-                )
+        title = f"{name} 面积报告" if lang == "zh" else f"Area report: {name}"
+        lines = [title, crs_line(self.crs, self.crs_name, lang)]
+        if self.illustrative:
+            lines.append(illustrative_line(lang))
         return "\n".join(lines)
 
     # -- renderers -----------------------------------------------------------------
@@ -482,19 +527,18 @@ class AreaReport:
             )
         return {
             "schema_version": JSON_SCHEMA_VERSION,
-            "generator": f"parkmap {__version__}",
-            "park": {
-                "name_zh": self.park_name_zh,
-                "name_en": self.park_name_en,
-                "illustrative": self.illustrative,
-                "data_source": self.data_source,
-            },
-            "crs": self.crs,
-            "crs_name": self.crs_name,
-            "units": {"m2_per_mu": M2_PER_MU, "m2_per_ha": 10_000.0, "m2_per_km2": 1_000_000.0},
+            **json_header(
+                name_zh=self.park_name_zh,
+                name_en=self.park_name_en,
+                illustrative=self.illustrative,
+                data_source=self.data_source,
+                crs=self.crs,
+                crs_name=self.crs_name,
+            ),
             "tables": tables,
             "headline": self.headline,
             "sources": self.sources,
+            "availability": None if self.availability is None else self.availability.to_dict(),
         }
 
     def _display(self, table: ReportTable, lang: str) -> tuple[pd.DataFrame, int]:
@@ -543,6 +587,8 @@ class AreaReport:
             )
             note = f"\n({table.note})" if table.note and lang == "en" else ""
             blocks.append(f"{heading}\n{body}{note}")
+        if self.availability is not None:
+            blocks.append(self.availability.to_text(lang, fmt, caption=False).rstrip("\n"))
         if self.headline:
             blocks.append(self._headline_text(lang, tablefmt, fmt))
         return "\n\n".join(blocks) + "\n"
@@ -551,6 +597,7 @@ class AreaReport:
         title = "园区主要指标" if lang == "zh" else "Headline figures"
         heading = f"## {title}" if fmt == "markdown" else f"{title}\n{'=' * wcswidth(title)}"
         label = "label_zh" if lang == "zh" else "label_en"
+
         def change(item: dict) -> str:
             pct = item.get("change_pct")
             return "" if pct is None else f"{pct:+g} %"
@@ -607,17 +654,29 @@ class AreaReport:
                     name = name[:29] + f"_{len(used)}"
                 used.add(name)
                 frame.to_excel(writer, sheet_name=name, index=False)
+            if self.availability is not None:
+                frame = self.availability.frame("ha")
+                frame.to_excel(writer, sheet_name="用地可用性" if lang == "zh" else "availability")
         return path
 
     def render(self, fmt: str = "table", lang: str = "en") -> str:
         """Render as text in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``)."""
-        if fmt in ("table", "markdown"):
-            return self.to_text(lang, fmt)
-        if fmt == "csv":
-            return self.to_csv(lang)
-        if fmt == "json":
-            return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return render_text(self, fmt, lang)
+
+
+def render_text(result, fmt: str, lang: str, formats=FORMATS) -> str:
+    """Render a result with ``to_text``, ``to_csv`` and ``to_dict`` methods as text.
+
+    ``table`` and ``markdown`` go to ``to_text(lang, fmt)``, ``csv`` to
+    ``to_csv(lang)``, ``json`` to ``to_dict()`` (indented, non-ASCII kept).
+    """
+    if fmt in ("table", "markdown"):
+        return result.to_text(lang, fmt)
+    if fmt == "csv":
+        return result.to_csv(lang)
+    if fmt == "json":
+        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(formats)}")
 
 
 _TABLE_BUILDERS = (
@@ -632,13 +691,18 @@ _TABLE_BUILDERS = (
 )
 
 
-def area_report(park: Park) -> AreaReport:
+def area_report(park: Park, *, with_availability: bool = True, rules=None) -> AreaReport:
     """Compute the area report of a park.
 
     Parameters
     ----------
     park : Park
         A park without validation errors.
+    with_availability : bool, default True
+        Add the land-availability section (:func:`parkmap.availability`) when the park
+        has clusters or parcels.
+    rules : AvailabilityRules or path-like, optional
+        Rules of that section (default: the shipped rules).
 
     Returns
     -------
@@ -667,4 +731,14 @@ def area_report(park: Park) -> AreaReport:
         sources=list(meta.get("sources", [])),
         illustrative=bool(meta.get("illustrative", False)),
         data_source=park.source,
+        availability=_availability_section(park, rules) if with_availability else None,
     )
+
+
+def _availability_section(park: Park, rules):
+    """The availability of a park with clusters or parcels, else None."""
+    if not any(name in park and len(park[name]) for name in ("clusters", "parcels")):
+        return None
+    from parkmap.availability import availability  # it imports this module
+
+    return availability(park, rules, repair=False)
