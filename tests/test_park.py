@@ -60,9 +60,11 @@ def test_geopackage_opens_in_gdal(tmp_path, small_park):
     if ogrinfo is None:
         assert not os.environ.get("CI"), "CI installs gdal-bin: ogrinfo must be there"
         pytest.skip("GDAL's ogrinfo is not installed (apt-get install gdal-bin)")
-    out = subprocess.run(
+    result = subprocess.run(
         [ogrinfo, "-so", str(path), "subparks"], capture_output=True, text=True, check=True
-    ).stdout
+    )
+    out = result.stdout
+    assert "Warning" not in result.stderr, result.stderr
     assert "Feature Count: 1" in out
     assert "industry_code: String" in out
 

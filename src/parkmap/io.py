@@ -31,6 +31,9 @@ __all__ = [
 
 #: Name of the attribute table that holds park metadata in a GeoPackage.
 METADATA_TABLE = "park_metadata"
+#: GeoPackage 1.2 rather than GDAL's newest (1.4): QGIS and GDAL releases still in use
+#: (GDAL < 3.7) warn that a 1.4 file "may only be partially supported".
+GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
 #: Name of the metadata file in a folder of GeoJSON layers.
 METADATA_FILE = "metadata.json"
 
@@ -185,7 +188,9 @@ def write_geopackage(
         raise DataFileError(f"{target}: a park is written as a GeoPackage; use a .gpkg name")
     with atomic_output(target, overwrite=overwrite) as tmp:
         for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            gdf.to_file(
+                tmp, layer=name, driver="GPKG", engine="pyogrio", **GPKG_DATASET_OPTIONS
+            )
         if metadata:
             table = pd.DataFrame(
                 {
