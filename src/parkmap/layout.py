@@ -234,9 +234,9 @@ def building_templates() -> pd.DataFrame:
 
     Examples
     --------
-    >>> building_templates().loc["multi_storey_factory", ["width_m", "length_m", "storeys"]]
-    ... .tolist()
-    [24.0, 72.0, 4]
+    >>> row = building_templates().loc["multi_storey_factory"]
+    >>> float(row["width_m"]), float(row["length_m"]), int(row["storeys"])
+    (24.0, 72.0, 4)
     """
     table = read_table("building_templates.csv")
     for column in ("width_m", "length_m", "length_min_m", "ground_storey_height_m"):
