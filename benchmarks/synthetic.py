@@ -18,11 +18,14 @@ million-parcel county is built in seconds.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["CRS", "synthetic_county"]
+__all__ = ["CRS", "synthetic_county", "write_county"]
 
 #: CRS of the synthetic county.
 CRS = "EPSG:4545"
@@ -208,3 +211,47 @@ def synthetic_county(
         "buildings": _buildings(rng, parcels, extent_m),
         "roads": _roads(rng, extent_m),
     }
+
+
+def write_county(
+    n_parcels: int,
+    folder: str | os.PathLike,
+    *,
+    seed: int = 0,
+    parcels_per_file: int = 250_000,
+) -> dict[str, Path]:
+    """Write a synthetic county for the partitioned (Dask) engine.
+
+    The parcels go to a folder of GeoParquet parts (``parcels.parquet/part.NNNNN.parquet``,
+    ``parcels_per_file`` each, in generation order), the other layers to one GeoPackage
+    (``layers.gpkg``), so that the parcels need never sit in one process's memory.
+
+    Parameters
+    ----------
+    n_parcels : int
+        Number of parcels.
+    folder : path-like
+        Output folder (created).
+    seed : int, default 0
+        Seed of :func:`synthetic_county`.
+    parcels_per_file : int, default 250000
+        Parcels per GeoParquet part.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``parcels`` (the folder of parts) and ``layers`` (the GeoPackage).
+    """
+    folder = Path(folder)
+    parts = folder / "parcels.parquet"
+    parts.mkdir(parents=True, exist_ok=True)
+    layers = synthetic_county(n_parcels, seed=seed)
+    parcels = layers.pop("parcels")
+    for k, start in enumerate(range(0, len(parcels), parcels_per_file)):
+        chunk = parcels.iloc[start : start + parcels_per_file]
+        chunk.to_parquet(parts / f"part.{k:05d}.parquet", index=False)
+    del parcels
+    gpkg = folder / "layers.gpkg"
+    for name, gdf in layers.items():
+        gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
+    return {"parcels": parts, "layers": gpkg}

@@ -207,7 +207,9 @@ def _subtract_pairs(
     out = geoms.copy()
     if not len(units):
         return out
-    order = np.argsort(units, kind="stable")
+    # by unit, then by claimer: the order of subtraction does not depend on how the
+    # tree was built, so a subset of the layer (one partition's) gives the same result
+    order = np.lexsort((claimers, units))
     units, claimers = units[order], claimers[order]
     counts = np.bincount(units, minlength=len(geoms))
     many = counts[units] > ROUNDS_MAX

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +48,7 @@ from parkmap._geometry import right_of_way
 from parkmap._waterfall import (
     ClaimLayer,
     Step,
+    WaterfallResult,
     claim_layer,
     dimensions_m,
     run_waterfall,
@@ -60,9 +62,16 @@ from parkmap.rules import CATEGORIES, AvailabilityRules, load_rules
 from parkmap.schema import Problem, feature_ids
 from parkmap.units import AREA_UNITS, M2_PER_MU
 
-__all__ = ["CATEGORY_NAMES", "FORMATS", "Availability", "availability"]
+if TYPE_CHECKING:
+    import dask_geopandas
+    import distributed
+
+__all__ = ["CATEGORY_NAMES", "ENGINES", "FORMATS", "Availability", "availability"]
 
 log = logging.getLogger("parkmap")
+
+#: Engines of :func:`availability`: threads on this machine, or partitions on Dask.
+ENGINES = ("local", "dask")
 
 #: Output formats of :meth:`Availability.render`.
 FORMATS = ("table", "csv", "markdown", "json")
@@ -126,17 +135,28 @@ def _constraint_geoms(park: Park, rules: AvailabilityRules) -> tuple[np.ndarray,
     return buffered[hard], buffered[~hard]
 
 
-def _committed_parcels(park: Park, rules: AvailabilityRules) -> np.ndarray:
-    """Parcels with a committed status, or reserved for a project with a committing status."""
-    parcels = _layer(park, "parcels")
-    mask = _status_in(parcels, rules.committed_parcel_statuses)
+def _committing(park: Park, rules: AvailabilityRules) -> set | None:
+    """Ids of the projects whose status commits their land (None: no projects layer)."""
     projects = _layer(park, "projects")
-    if parcels is None or projects is None or "project" not in parcels.columns:
-        return mask
-    committing = set(feature_ids(projects)[_status_in(projects, rules.committed_project_statuses)])
-    reserved = parcels["status"].astype(str).eq("reserved").to_numpy()
-    named = parcels["project"].astype(object).isin(committing).to_numpy()
-    return mask | (reserved & named)
+    if projects is None:
+        return None
+    return set(feature_ids(projects)[_status_in(projects, rules.committed_project_statuses)])
+
+
+def _parcel_status(
+    parcels: gpd.GeoDataFrame | None, committing: set | None, rules: AvailabilityRules
+) -> dict[str, np.ndarray]:
+    """Parcels whose own status claims them: ``built``, and ``committed`` (not built).
+
+    Committed: a committed status, or reserved for a project with a committing status.
+    """
+    built = _status_in(parcels, rules.built_parcel_statuses)
+    committed = _status_in(parcels, rules.committed_parcel_statuses)
+    if parcels is not None and committing is not None and "project" in parcels.columns:
+        reserved = parcels["status"].astype(str).eq("reserved").to_numpy()
+        named = parcels["project"].astype(object).isin(committing).to_numpy()
+        committed = committed | (reserved & named)
+    return {"built": built, "committed": committed & ~built}
 
 
 @dataclass
@@ -149,6 +169,12 @@ class _Plan:
     conditional: ClaimLayer | None
 
 
+def _tile_m(area_m2: np.ndarray) -> float:
+    """Tile size for large claimers, m: a few units wide, from the units' areas."""
+    side = np.sqrt(np.median(area_m2)) if len(area_m2) else 0.0
+    return max(200.0, 8.0 * float(side))
+
+
 def _plan(park: Park, rules: AvailabilityRules) -> _Plan:
     clusters, parcels = _layer(park, "clusters"), _layer(park, "parcels")
     if clusters is not None:
@@ -159,8 +185,37 @@ def _plan(park: Park, rules: AvailabilityRules) -> _Plan:
         raise DataFileError(
             f"{park.source or park.name}: availability needs a 'clusters' or a 'parcels' layer"
         )
-    side = np.sqrt(np.median(shapely.area(units))) if len(units) else 0.0
-    tile_m = max(200.0, 8.0 * float(side))
+    steps, conditional = _claim_steps(park, rules, mode, _tile_m(shapely.area(units)))
+    whole = _parcel_status(parcels, _committing(park, rules), rules) if mode == "parcels" else {}
+    return _Plan(mode, units, _with_whole(steps, whole, len(units)), conditional)
+
+
+def _with_whole(steps: list[Step], whole: dict[str, np.ndarray], n_units: int) -> list[Step]:
+    """The steps with the units each claims whole: by own status, or all of them.
+
+    ``whole`` maps a category to a mask of the units its step claims whole (a parcel's
+    own status); a step that keeps what its layer covers (the boundary) but has no layer
+    claims every unit.
+    """
+    out = []
+    for step in steps:
+        if step.keep and step.layer is None:
+            out.append(Step(step.category, whole=np.ones(n_units, dtype=bool)))
+        else:
+            out.append(Step(step.category, step.layer, step.keep, whole.get(step.category)))
+    return out
+
+
+def _claim_steps(
+    park: Park, rules: AvailabilityRules, mode: str, tile_m: float
+) -> tuple[list[Step], ClaimLayer | None]:
+    """The claiming steps in the rules' order (their layers, no unit masks yet).
+
+    Returns the steps and the conditional layer. In a parcels-only park (``mode``
+    ``"parcels"``) the parcels' own statuses are not in the layers: see
+    :func:`_with_whole`.
+    """
+    parcels = _layer(park, "parcels")
 
     def layer(*parts: np.ndarray) -> ClaimLayer | None:
         return claim_layer(np.concatenate([np.asarray(p, dtype=object) for p in parts]), tile_m)
@@ -178,19 +233,15 @@ def _plan(park: Park, rules: AvailabilityRules) -> _Plan:
             ("conditional", rules.conditional_zones),
         )
     }
-    built_parcels = _status_in(parcels, rules.built_parcel_statuses)
-    committed_parcels = _committed_parcels(park, rules)
     built = [_geoms(buildings, _status_in(buildings, rules.built_building_statuses))]
     committed = [
         _geoms(buildings, _status_in(buildings, rules.committed_building_statuses)),
         _geoms(projects, _status_in(projects, rules.committed_project_statuses)),
     ]
-    whole: dict[str, np.ndarray | None] = {"built": None, "committed": None}
     if mode == "clusters":
-        built.append(_geoms(parcels, built_parcels))
-        committed.append(_geoms(parcels, committed_parcels & ~built_parcels))
-    else:
-        whole = {"built": built_parcels, "committed": committed_parcels}
+        status = _parcel_status(parcels, _committing(park, rules), rules)
+        built.append(_geoms(parcels, status["built"]))
+        committed.append(_geoms(parcels, status["committed"]))
     if boundary is None:
         log.info("no development boundary layer: nothing is counted outside it")
     steps_by_name = {
@@ -206,16 +257,11 @@ def _plan(park: Park, rules: AvailabilityRules) -> _Plan:
             if roads is not None
             else None,
         ),
-        "built": Step("built", layer(*built), whole=whole["built"]),
-        "committed": Step("committed", layer(*committed), whole=whole["committed"]),
+        "built": Step("built", layer(*built)),
+        "committed": Step("committed", layer(*committed)),
     }
-    if boundary is not None and steps_by_name["outside_boundary"].layer is None:
-        # a boundary with no zone inside: everything is outside
-        steps_by_name["outside_boundary"] = Step(
-            "outside_boundary", whole=np.ones(len(units), dtype=bool)
-        )
     steps = [steps_by_name[name] for name in rules.order if name != "fragments"]
-    return _Plan(mode, units, steps, layer(soft, zone_geoms["conditional"]))
+    return steps, layer(soft, zone_geoms["conditional"])
 
 
 def _disjoint(geoms: np.ndarray, ids: pd.Series) -> np.ndarray:
@@ -308,7 +354,9 @@ class Availability:
         that they add up to the table's sub-park rows.
     parcels : geopandas.GeoDataFrame or None
         Every parcel with its ``<category>_m2``, ``conditional_m2`` and ``gross_m2``
-        (None when the park has no parcels).
+        (None when the park has no parcels). With ``engine="dask"`` and ``output``,
+        this and :attr:`land` are lazy ``dask_geopandas`` frames reading the GeoParquet
+        the workers wrote.
     waterfall : geopandas.GeoDataFrame or None
         The land of each category per cluster (``cluster``, ``category``, ``area_m2``),
         for maps; None for a parcels-only park.
@@ -559,6 +607,12 @@ def availability(
     progress: bool = False,
     workers: int | None = None,
     chunk_size: int = 20_000,
+    engine: str = "local",
+    scheduler: str | distributed.Client | None = None,
+    partitions: int | None = None,
+    parcels: str | os.PathLike | dask_geopandas.GeoDataFrame | None = None,
+    output: str | os.PathLike | None = None,
+    overwrite: bool = False,
 ) -> Availability:
     """Compute the land-availability waterfall of a park.
 
@@ -579,6 +633,31 @@ def availability(
         Threads for parcel-by-parcel work (default: every CPU).
     chunk_size : int, default 20000
         Parcels per chunk of work.
+    engine : {"local", "dask"}, default "local"
+        ``"local"``: threads on this machine. ``"dask"``: the same waterfall over
+        Hilbert-sorted partitions of the parcels on a Dask ``distributed`` cluster
+        (needs ``pip install 'parkmap[dask]'``; parcels-only parks). Each partition
+        gets only the claim pieces that meet its extent; every parcel's areas are
+        those of the local engine.
+    scheduler : str or distributed.Client, optional
+        With ``engine="dask"``: the scheduler address (``tcp://host:8786``) or a
+        client; default: a local cluster of one worker process per core, started and
+        closed here.
+    partitions : int, optional
+        With ``engine="dask"``: number of partitions (default: at least two per worker
+        thread, at most 50,000 parcels each).
+    parcels : path-like or dask_geopandas.GeoDataFrame, optional
+        With ``engine="dask"``: parcels to work instead of the park's own layer, read
+        lazily from GeoParquet (a file or a folder of parts) and validated and repaired
+        partition by partition, so that they need not fit in this process's memory.
+    output : path-like, optional
+        With ``engine="dask"``: a folder the workers write the results to, as the
+        GeoParquet datasets ``parcel_availability`` and ``available_land`` (folders of
+        parts; the folder must be visible to every worker). :attr:`Availability.parcels`
+        and :attr:`Availability.land` are then lazy ``dask_geopandas`` frames reading
+        them.
+    overwrite : bool, default False
+        Replace ``output`` if it exists.
 
     Returns
     -------
@@ -593,6 +672,14 @@ def availability(
         If the rules file is bad.
     parkmap.errors.DataFileError
         If the park has neither clusters nor parcels.
+    parkmap.errors.OutputExistsError
+        If ``output`` exists and ``overwrite`` is false.
+    ImportError
+        With ``engine="dask"``, if dask-geopandas or distributed is not installed.
+    ValueError
+        If ``engine`` is unknown, or Dask-only options are given to the local engine
+        (a :class:`~parkmap.errors.DataFileError`, also a ValueError, if
+        ``engine="dask"`` is asked for a park with clusters).
 
     Notes
     -----
@@ -611,8 +698,36 @@ def availability(
     >>> bool(abs(sum(total[f"{c}_m2"] for c in result.categories) - total["gross_m2"]) < 1e-3)
     True
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    dask_only = {
+        "scheduler": scheduler,
+        "partitions": partitions,
+        "parcels": parcels,
+        "output": output,
+    }
+    given = [k for k, v in dask_only.items() if v is not None]
+    if engine == "local" and given:
+        raise ValueError(f"{', '.join(given)}: only with engine='dask'")
     rules = _rules(rules)
     park, repairs = _repair(park, repair)
+    categories = (*(s for s in rules.order), "available")
+    if engine == "dask":
+        from parkmap._dask import run_dask
+
+        table, land, parcels_out, problems = run_dask(
+            park,
+            rules,
+            parcels=parcels,
+            scheduler=scheduler,
+            partitions=partitions,
+            chunk_size=chunk_size,
+            progress=progress,
+            repair=repair,
+            output=output,
+            overwrite=overwrite,
+        )
+        return _result(park, rules, repairs + problems, table, land, parcels_out, None)
     plan = _plan(park, rules)
     log.info("availability: %d %s, rules %s", len(plan.units), plan.mode, rules.source)
     from tqdm.auto import tqdm
@@ -631,20 +746,26 @@ def availability(
             chunk_size=chunk_size,
             progress=bar.update,
         )
-    categories = (*(s for s in rules.order), "available")
     areas = {c: result.areas[c] for c in categories}
     areas["conditional"] = result.conditional_m2
     if plan.mode == "clusters":
         table, land, parcels, waterfall = _cluster_outputs(park, plan, result, areas)
     else:
-        table, land, parcels, waterfall = _parcel_outputs(park, result, areas)
+        table, land, parcels = _parcel_outputs(
+            park["parcels"], _layer(park, "subparks"), park.crs, result, areas
+        )
+        waterfall = None
+    return _result(park, rules, repairs, table, land, parcels, waterfall)
+
+
+def _result(park: Park, rules: AvailabilityRules, repairs, table, land, parcels, waterfall):
     meta = park.metadata
     return Availability(
         table=table,
         land=land,
         parcels=parcels,
         waterfall=waterfall,
-        categories=tuple(categories),
+        categories=(*rules.order, "available"),
         crs=park.crs,
         rules=rules,
         repairs=repairs,
@@ -738,7 +859,7 @@ def _cluster_outputs(park: Park, plan: _Plan, result, areas: dict[str, np.ndarra
         per_parcel["outside_boundary"] = per_parcel["outside_boundary"] + np.maximum(
             shapely.area(targets) - inside, 0.0
         )
-        parcels = _parcel_frame(park, per_parcel)
+        parcels = _parcel_frame(park["parcels"], per_parcel, park.crs)
 
     records = []
     for category in [*areas]:
@@ -752,10 +873,9 @@ def _cluster_outputs(park: Park, plan: _Plan, result, areas: dict[str, np.ndarra
     return table, land, parcels, waterfall
 
 
-def _parcel_frame(park: Park, areas: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
-    source = park["parcels"]
+def _parcel_frame(source: gpd.GeoDataFrame, areas: dict[str, np.ndarray], crs) -> gpd.GeoDataFrame:
     keep = [c for c in ("id", "landuse_code", "status", "project") if c in source.columns]
-    frame = gpd.GeoDataFrame(source[keep].copy(), geometry=source.geometry, crs=park.crs)
+    frame = gpd.GeoDataFrame(source[keep].copy(), geometry=source.geometry, crs=crs)
     for category in CATEGORIES:
         frame[f"{category}_m2"] = areas[category]
     frame["conditional_m2"] = areas["conditional"]
@@ -763,11 +883,16 @@ def _parcel_frame(park: Park, areas: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
     return frame.reset_index(drop=True)
 
 
-def _parcel_outputs(park: Park, result, areas: dict[str, np.ndarray]):
-    parcels = park["parcels"]
+def _parcel_outputs(
+    parcels: gpd.GeoDataFrame,
+    subparks: gpd.GeoDataFrame | None,
+    crs,
+    result: WaterfallResult,
+    areas: dict[str, np.ndarray],
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Table (sub-parks by where each parcel lies, total), available land, parcel frame."""
     parcel_ids = np.asarray(feature_ids(parcels), dtype=object)
     rows = []
-    subparks = _layer(park, "subparks")
     subpark_of_parcel = np.full(len(parcels), None, dtype=object)
     if subparks is not None:
         s_ids, s_zh, s_en = _names(subparks)
@@ -788,6 +913,6 @@ def _parcel_outputs(park: Park, result, areas: dict[str, np.ndarray]):
         },
         result.piece_conditional_m2,
         (result.piece_width_m, result.piece_length_m),
-        park.crs,
+        crs,
     )
-    return table, land, _parcel_frame(park, areas), None
+    return table, land, _parcel_frame(parcels, areas, crs)

@@ -188,9 +188,7 @@ def write_geopackage(
         raise DataFileError(f"{target}: a park is written as a GeoPackage; use a .gpkg name")
     with atomic_output(target, overwrite=overwrite) as tmp:
         for name, gdf in layers.items():
-            gdf.to_file(
-                tmp, layer=name, driver="GPKG", engine="pyogrio", **GPKG_DATASET_OPTIONS
-            )
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **GPKG_DATASET_OPTIONS)
         if metadata:
             table = pd.DataFrame(
                 {
