@@ -30,6 +30,33 @@ _DATA_HELP = (
 )
 
 
+def lang_option(*, default: str = "en", help: str = "Language of titles and headers."):
+    """The ``--lang zh|en`` option shared by the commands."""
+    return click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default=default, show_default=True, help=help
+    )
+
+
+def format_option(choices: tuple[str, ...], *, help: str):
+    """The ``--format`` option (stored as ``fmt``) with a command's own choices."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default="table",
+        show_default=True,
+        help=help,
+    )
+
+
+#: ``--data PATH``: the park to work on (default: the embedded Dianjiang park).
+data_option = click.option("--data", type=click.Path(), help=_DATA_HELP)
+#: ``--overwrite``: outputs are never replaced without it.
+overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace an existing output file."
+)
+
+
 def _load(data: str | None) -> parkmap.Park:
     if data is None:
         return parkmap.datasets.load("dianjiang")
@@ -97,24 +124,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 
 
 @cli.command()
-@click.option("--data", type=click.Path(), help=_DATA_HELP)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format; xlsx needs -o.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of titles and headers.",
-)
+@data_option
+@format_option(FORMATS, help="Output format; xlsx needs -o.")
+@lang_option(default="en")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@overwrite_option
 def report(data, fmt, lang, output, overwrite) -> None:
     """Area report: clusters, development boundary, sub-parks and every layer's totals.
 
@@ -139,7 +153,7 @@ def report(data, fmt, lang, output, overwrite) -> None:
 
 
 @cli.command()
-@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@data_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def layers(data, as_json) -> None:
     """List the park's layers with geometry type, feature count and CRS.
@@ -160,7 +174,7 @@ def layers(data, as_json) -> None:
 
 
 @cli.command()
-@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@data_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def check(data, as_json) -> None:
     """Validate a park file: one line per problem; exit 1 if there is any error.
@@ -189,7 +203,7 @@ def check(data, as_json) -> None:
 
 
 @cli.command()
-@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@data_option
 @click.option(
     "-o",
     "--output",
@@ -197,7 +211,7 @@ def check(data, as_json) -> None:
     required=True,
     help="Output GeoPackage (.gpkg).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@overwrite_option
 def export(data, output, overwrite) -> None:
     """Write the park to a GeoPackage (one layer per park layer, CRS kept).
 
@@ -213,7 +227,7 @@ def export(data, output, overwrite) -> None:
 
 
 @cli.command("availability")
-@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@data_option
 @click.option(
     "--rules",
     type=click.Path(dir_okay=False),
@@ -227,22 +241,9 @@ def export(data, output, overwrite) -> None:
     "(.gpkg), or with --engine dask to this folder (.parquet) of two GeoParquet datasets, "
     "written by the workers.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(AVAILABILITY_FORMATS),
-    default="table",
-    show_default=True,
-    help="Format of the table printed on stdout.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of titles and headers.",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@format_option(AVAILABILITY_FORMATS, help="Format of the table printed on stdout.")
+@lang_option(default="en")
+@overwrite_option
 @click.option(
     "--progress/--no-progress", default=False, show_default=True, help="Show a progress bar."
 )
@@ -349,7 +350,7 @@ def availability_(
 
 
 @cli.command("map")
-@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@data_option
 @click.option(
     "-o",
     "--output",
@@ -369,13 +370,7 @@ def availability_(
     is_flag=True,
     help="One self-contained file: Leaflet and every script and style inlined, no network.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of the map's interface.",
-)
+@lang_option(default="zh", help="Language of the map's interface.")
 @click.option(
     "--tianditu-key",
     metavar="KEY",
@@ -395,7 +390,7 @@ def availability_(
     help="Also compute the available land and draw it (layer and panel by sub-park).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the map in a web browser.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@overwrite_option
 def map_(
     data,
     output,
@@ -473,7 +468,7 @@ Examples:
 )
 @click.option("--encoding", help="Text encoding of Shapefiles / DXF [default: detected].")
 @click.option("--swap-xy", is_flag=True, help="Swap x/y of sources detected as swapped.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@overwrite_option
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 def import_(
     sources, output, mapping, s_srs, t_srs, from_gcj02, encoding, swap_xy, overwrite, as_json
@@ -530,7 +525,7 @@ def import_(
 
 
 @cli.command("layout")
-@click.option("--data", type=click.Path(), help=_DATA_HELP)
+@data_option
 @click.option(
     "--subpark",
     "subparks",
@@ -559,22 +554,9 @@ def import_(
     type=click.Path(dir_okay=False),
     help="Write the layers plots, buildings and layout_roads to this GeoPackage.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(LAYOUT_FORMATS),
-    default="table",
-    show_default=True,
-    help="Format of the indicator report on stdout.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="en",
-    show_default=True,
-    help="Language of titles and headers.",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@format_option(LAYOUT_FORMATS, help="Format of the indicator report on stdout.")
+@lang_option(default="en")
+@overwrite_option
 def layout_(data, subparks, plot_mu, templates, rules, no_office, output, fmt, lang, overwrite):
     """Lay out plots, branch roads and standard factories; check the control indicators.
 
