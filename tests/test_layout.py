@@ -8,6 +8,7 @@ the standards' CSV files, not with the layout's own helpers.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -363,3 +364,28 @@ def test_cli_layout(tmp_path):
         "parkmap layout --subpark sp-valve-chengxi"
         in runner.invoke(cli, ["layout", "--help"]).output
     )
+
+
+def test_cli_layout_map_opens_on_the_layout(tmp_path):
+    page = tmp_path / "layout.html"
+    out = tmp_path / "l.gpkg"
+    runner = CliRunner()
+    args = ["layout", "--subpark", SUBPARK, "-o", str(out), "--map", str(page)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert "<script src=" not in html, "the layout map is self-contained"
+    plots = gpd.read_file(out, layer="plots").to_crs(4326)
+    west, south, east, north = plots.total_bounds
+    number = r"(-?[\d.]+)"
+    views = re.findall(
+        rf"fitBounds\(\s*\[\[{number},\s*{number}\],\s*\[{number},\s*{number}\]\]", html
+    )
+    assert views, "the map sets its view"
+    # the last fitBounds is the map's own (Leaflet's source defines the method first)
+    view_south, view_west, view_north, view_east = map(float, views[-1])
+    assert (view_south, view_west, view_north, view_east) == pytest.approx(
+        (south, west, north, east), abs=1e-6
+    )
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 1 and "--overwrite" in again.output

@@ -557,7 +557,15 @@ def import_(
 @format_option(LAYOUT_FORMATS, help="Format of the indicator report on stdout.")
 @lang_option(default="en")
 @overwrite_option
-def layout_(data, subparks, plot_mu, templates, rules, no_office, output, fmt, lang, overwrite):
+@click.option(
+    "--map",
+    "map_output",
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained (offline) web map of the layout to this HTML file.",
+)
+def layout_(
+    data, subparks, plot_mu, templates, rules, no_office, output, fmt, lang, overwrite, map_output
+):
     """Lay out plots, branch roads and standard factories; check the control indicators.
 
     Plots front a road (branch roads are inserted in deep blocks), buildings keep road
@@ -569,12 +577,18 @@ def layout_(data, subparks, plot_mu, templates, rules, no_office, output, fmt, l
       parkmap layout --subpark sp-valve-chengxi
       parkmap layout --subpark sp-valve-chengxi --plot-mu 50 --template portal_shed \\
           -o layout.gpkg --format json > layout.json
+      parkmap layout --subpark sp-auto --map auto_layout.html --lang zh
     """
     if output is not None and Path(output).suffix.lower() != ".gpkg":
         raise DataFileError(f"{output}: parkmap layout writes a GeoPackage; name it *.gpkg")
+    for target in (output, map_output):  # fail before the work, not after it
+        if target is not None and Path(target).exists() and not overwrite:
+            raise OutputExistsError(f"{target}: exists; pass --overwrite to replace it")
     park = _load(data)
+    available = parkmap.availability(park)
     result = parkmap.layout(
         park,
+        available,
         subpark=list(subparks) or None,
         plot=plot_mu,
         building=list(templates) or None,
@@ -588,6 +602,10 @@ def layout_(data, subparks, plot_mu, templates, rules, no_office, output, fmt, l
             f"{len(result.roads)} branch roads)",
             err=True,
         )
+    if map_output is not None:
+        m = parkmap.webmap(park, available, result, offline=True, lang=lang)
+        path = parkmap.save_map(m, map_output, overwrite=overwrite)
+        click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, offline)", err=True)
     click.echo(result.render(fmt, lang), nl=False)
 
 

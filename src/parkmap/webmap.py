@@ -1185,7 +1185,10 @@ def webmap(
     overlays = _overlays(ctx, availability, layout)
     land = _in_crs(getattr(availability, "land", availability), park.crs)
 
-    located = [g for g in park.layers.values() if g.crs is not None and len(g)]
+    # The view opens on the layout when there is one (what the map is about), else the park.
+    plots = getattr(layout, "plots", None)
+    focus = [plots] if plots is not None and len(plots) and plots.crs is not None else []
+    located = focus or [g for g in park.layers.values() if g.crs is not None and len(g)]
     west, south, east, north = (
         gpd.GeoSeries(
             [shapely.box(*g.to_crs(WGS84).total_bounds) for g in located], crs=WGS84
