@@ -11,16 +11,7 @@ from pyproj import Geod
 import parkmap
 from parkmap.datasets import available, get_path
 
-LAYER_NAMES = [
-    "clusters",
-    "boundary",
-    "subparks",
-    "roads",
-    "buildings",
-    "parcels",
-    "constraints",
-    "projects",
-]
+LAYER_NAMES = list(parkmap.LAYERS)  # the embedded park has every park layer
 
 
 def test_names_and_helpful_error():
