@@ -29,7 +29,6 @@ lies).
 from __future__ import annotations
 
 import io as _io
-import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -57,7 +56,14 @@ from parkmap._waterfall import (
 from parkmap.errors import DataFileError
 from parkmap.io import write_geopackage
 from parkmap.park import Park
-from parkmap.report import UNIT_NAMES, crs_line, format_area, illustrative_line, json_header
+from parkmap.report import (
+    UNIT_NAMES,
+    crs_line,
+    format_area,
+    illustrative_line,
+    json_header,
+    render_text,
+)
 from parkmap.rules import CATEGORIES, AvailabilityRules, load_rules
 from parkmap.schema import Problem, feature_ids
 from parkmap.units import AREA_UNITS, M2_PER_MU
@@ -543,13 +549,7 @@ class Availability:
 
     def render(self, fmt: str = "table", lang: str = "en") -> str:
         """Render as text in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``)."""
-        if fmt in ("table", "markdown"):
-            return self.to_text(lang, fmt)
-        if fmt == "csv":
-            return self.to_csv(lang)
-        if fmt == "json":
-            return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return render_text(self, fmt, lang, FORMATS)
 
     def to_geopackage(self, path: str | os.PathLike, *, overwrite: bool = False):
         """Write ``available_land`` and, when the park has parcels, ``parcel_availability``.

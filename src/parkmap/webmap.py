@@ -816,7 +816,8 @@ def _table_html(rows: list[tuple[str, float | None]], lang: str, total: float | 
 
 def _summary_rows(park: Park, lang: str) -> list[tuple[str, float | None]]:
     """Area-summary rows from the area report: clusters, boundary zones, sub-parks, parcels."""
-    tables = {t.key: t for t in area_report(park).tables}
+    # the panel shows area tables only: no need to run the availability waterfall here
+    tables = {t.key: t for t in area_report(park, with_availability=False).tables}
     name = "name_zh" if lang == "zh" else "name_en"
     rows: list[tuple[str, float | None]] = []
     wanted = (
