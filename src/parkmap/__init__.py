@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import logging
 
-__version__ = "0.1.0"
+from parkmap._data import package_version
+
+__version__ = package_version()
+
 
 from parkmap import datasets, errors, units
-from parkmap.availability import Availability, availability
+from parkmap.land import Availability, AvailabilityRules, availability, load_rules
 from parkmap.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from parkmap.errors import (
     BasemapError,
@@ -42,7 +45,6 @@ from parkmap.landuse import landuse_classes, lookup_code
 from parkmap.layout import BuildingTemplate, Layout, PlotOptions, building_templates, layout
 from parkmap.park import Park
 from parkmap.report import AreaReport, area_report
-from parkmap.rules import AvailabilityRules, load_rules
 from parkmap.schema import LAYERS, Problem, validate_layers
 from parkmap.webmap import save_map, webmap
 

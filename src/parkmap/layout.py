@@ -59,14 +59,15 @@ from pyproj import CRS
 from tabulate import tabulate
 from wcwidth import wcswidth
 
-from parkmap import __version__
+from parkmap._data import package_version
 from parkmap._data import read_table
 from parkmap._geometry import right_of_way
 from parkmap.errors import DataFileError, RulesError
 from parkmap.indicators import IndicatorRules, check_indicators, far_floor_area, indicator_rules
 from parkmap.io import write_geopackage
 from parkmap.park import Park
-from parkmap.report import crs_line, illustrative_line, render_text
+from parkmap.tables import crs_line, illustrative_line
+from parkmap.tables import render as render_text
 from parkmap.schema import feature_ids
 from parkmap.units import M2_PER_MU
 
@@ -863,7 +864,7 @@ class Layout:
         plots = pd.DataFrame(self.plots.drop(columns="geometry"))
         return {
             "schema_version": JSON_SCHEMA_VERSION,
-            "generator": f"parkmap {__version__}",
+            "generator": f"parkmap {package_version()}",
             "park": {"name_zh": self.park_name_zh, "name_en": self.park_name_en},
             "crs": self.crs.to_string(),
             "ruleset": {
@@ -1140,7 +1141,7 @@ def layout(
     office_template = _template(OFFICE_TEMPLATE) if office else None
     rules = rules if isinstance(rules, IndicatorRules) else indicator_rules(rules)
     if availability is None:
-        from parkmap.availability import availability as compute
+        from parkmap.land import availability as compute
 
         availability = compute(park)
     land = _land(availability)

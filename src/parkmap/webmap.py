@@ -48,7 +48,9 @@ from parkmap.errors import BasemapError
 from parkmap.io import atomic_output
 from parkmap.landuse import lookup_code
 from parkmap.park import Park
-from parkmap.report import _label, _names, area_report
+from parkmap.report import area_report
+from parkmap.vocab import display_names as _names
+from parkmap.vocab import label as _label
 from parkmap.schema import feature_ids
 from parkmap.units import M2_PER_HA, M2_PER_MU
 
