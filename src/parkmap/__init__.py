@@ -28,7 +28,6 @@ __version__ = package_version()
 
 
 from parkmap import datasets, errors, units
-from parkmap.land import Availability, AvailabilityRules, availability, load_rules
 from parkmap.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from parkmap.errors import (
     BasemapError,
@@ -41,6 +40,7 @@ from parkmap.errors import (
 )
 from parkmap.importer import ImportReport, import_park, read_park
 from parkmap.indicators import IndicatorRules, check_indicators, indicator_rules
+from parkmap.land import Availability, AvailabilityRules, availability, load_rules
 from parkmap.landuse import landuse_classes, lookup_code
 from parkmap.layout import BuildingTemplate, Layout, PlotOptions, building_templates, layout
 from parkmap.park import Park

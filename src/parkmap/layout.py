@@ -59,16 +59,15 @@ from pyproj import CRS
 from tabulate import tabulate
 from wcwidth import wcswidth
 
-from parkmap._data import package_version
-from parkmap._data import read_table
+from parkmap._data import package_version, read_table
 from parkmap._geometry import right_of_way
 from parkmap.errors import DataFileError, RulesError
 from parkmap.indicators import IndicatorRules, check_indicators, far_floor_area, indicator_rules
 from parkmap.io import write_geopackage
 from parkmap.park import Park
+from parkmap.schema import feature_ids
 from parkmap.tables import crs_line, illustrative_line
 from parkmap.tables import render as render_text
-from parkmap.schema import feature_ids
 from parkmap.units import M2_PER_MU
 
 __all__ = [

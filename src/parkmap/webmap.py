@@ -49,10 +49,10 @@ from parkmap.io import atomic_output
 from parkmap.landuse import lookup_code
 from parkmap.park import Park
 from parkmap.report import area_report
-from parkmap.vocab import display_names as _names
-from parkmap.vocab import label as _label
 from parkmap.schema import feature_ids
 from parkmap.units import M2_PER_HA, M2_PER_MU
+from parkmap.vocab import display_names as _names
+from parkmap.vocab import label as _label
 
 __all__ = [
     "BASEMAPS",

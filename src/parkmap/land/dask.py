@@ -34,11 +34,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
+from parkmap.errors import DataFileError, OutputExistsError, ValidationError
 from parkmap.land.frames import feature_names, parcel_outputs, table_columns, table_row
-from parkmap.land.plan import claim_steps, committing, park_layer, parcel_status, tile_m, with_whole
+from parkmap.land.plan import claim_steps, committing, parcel_status, park_layer, tile_m, with_whole
 from parkmap.land.rules import CATEGORIES, AvailabilityRules
 from parkmap.land.waterfall import ClaimLayer, Step, run_waterfall
-from parkmap.errors import DataFileError, OutputExistsError, ValidationError
 from parkmap.park import Park
 from parkmap.schema import Problem, feature_ids
 
