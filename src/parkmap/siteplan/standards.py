@@ -256,9 +256,24 @@ def road_setback_m(height_m: float, road_width_m: float) -> float:
     >>> road_setback_m(22.2, 16), road_setback_m(22.2, 24), road_setback_m(22.2, 40)
     (2.0, 3.0, 5.0)
     """
-    table = read_table("setbacks_chongqing.csv")
-    height = pd.to_numeric(table["height_max_m"].replace("", np.inf))
-    width = pd.to_numeric(table["road_width_max_m"].replace("", np.inf))
+    height, width, setback = _setback_table()
     fits = (height >= height_m) & (width >= road_width_m)
-    rows = table[fits].assign(h=height[fits], w=width[fits]).sort_values(["h", "w"])
-    return float(rows["setback_m"].iloc[0])
+    return float(setback[np.flatnonzero(fits)[0]])
+
+
+@cache
+def _setback_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``setbacks_chongqing.csv`` parsed once, for :func:`road_setback_m`.
+
+    Returns the height limits, road-width limits (an empty cell: no limit) and setbacks,
+    sorted by height limit, then width limit, as read-only arrays.
+    """
+    table = read_table("setbacks_chongqing.csv")
+    height = pd.to_numeric(table["height_max_m"].replace("", np.inf)).to_numpy(dtype=float)
+    width = pd.to_numeric(table["road_width_max_m"].replace("", np.inf)).to_numpy(dtype=float)
+    setback = table["setback_m"].astype(float).to_numpy()
+    order = np.lexsort((width, height))
+    columns = (height[order], width[order], setback[order])
+    for column in columns:
+        column.setflags(write=False)
+    return columns
