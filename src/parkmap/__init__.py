@@ -39,13 +39,21 @@ from parkmap.errors import (
     ValidationError,
 )
 from parkmap.importer import ImportReport, import_park, read_park
-from parkmap.indicators import IndicatorRules, check_indicators, indicator_rules
 from parkmap.land import Availability, AvailabilityRules, availability, load_rules
 from parkmap.landuse import landuse_classes, lookup_code
-from parkmap.layout import BuildingTemplate, Layout, PlotOptions, building_templates, layout
 from parkmap.park import Park
 from parkmap.report import AreaReport, area_report
 from parkmap.schema import LAYERS, Problem, validate_layers
+from parkmap.siteplan import (
+    BuildingTemplate,
+    IndicatorRules,
+    Layout,
+    PlotOptions,
+    building_templates,
+    check_indicators,
+    indicator_rules,
+    layout,
+)
 from parkmap.webmap import save_map, webmap
 
 logging.getLogger("parkmap").addHandler(logging.NullHandler())

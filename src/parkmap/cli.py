@@ -18,8 +18,8 @@ from parkmap.errors import DataFileError, OutputExistsError, ParkmapError
 from parkmap.io import atomic_output
 from parkmap.land import ENGINES as AVAILABILITY_ENGINES
 from parkmap.land import FORMATS as AVAILABILITY_FORMATS
-from parkmap.layout import FORMATS as LAYOUT_FORMATS
 from parkmap.report import FORMATS
+from parkmap.siteplan import FORMATS as LAYOUT_FORMATS
 
 __all__ = ["main"]
 
