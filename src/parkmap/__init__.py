@@ -40,11 +40,11 @@ from parkmap.importer import ImportReport, import_park, read_park
 from parkmap.indicators import IndicatorRules, check_indicators, indicator_rules
 from parkmap.landuse import landuse_classes, lookup_code
 from parkmap.layout import BuildingTemplate, Layout, PlotOptions, building_templates, layout
+from parkmap.maps import save_map, webmap
 from parkmap.park import Park
 from parkmap.report import AreaReport, area_report
 from parkmap.rules import AvailabilityRules, load_rules
 from parkmap.schema import LAYERS, Problem, validate_layers
-from parkmap.webmap import save_map, webmap
 
 logging.getLogger("parkmap").addHandler(logging.NullHandler())
 
