@@ -99,8 +99,8 @@ def webmap(
     availability : object, optional
         The result of :func:`parkmap.availability` (or anything with a ``land``
         GeoDataFrame, or that GeoDataFrame itself): its pieces are drawn as the
-        "available land" layer and summed by sub-park in the panel (columns ``subpark``,
-        ``cluster`` and ``area_m2`` are used when present).
+        "available land" layer and summed by sub-park in the panel (columns ``subpark``
+        and ``cluster`` are used when present; areas come from the geometry).
     layout : object, optional
         A layout with ``plots`` and / or ``buildings`` GeoDataFrames, drawn when given.
     basemap : str, default "osm"

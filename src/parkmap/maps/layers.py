@@ -5,8 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from parkmap._geometry import right_of_way
 from parkmap.landuse import lookup_code
 from parkmap.maps.labels import area_text, blank, coded, landuse_text, text
 from parkmap.maps.overlays import Context, Overlay, bilingual, by_value, named
@@ -60,12 +60,8 @@ def _subparks(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
 
 
 def _roads(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
-    width = pd.to_numeric(gdf["red_line_m"], errors="coerce").fillna(0.0).to_numpy()
-    right_of_way = gpd.GeoSeries(
-        shapely.buffer(gdf.geometry.array, width / 2, cap_style="flat", join_style="mitre"),
-        index=gdf.index,
-        crs=gdf.crs,
-    )
+    # the same right-of-way as the area report and the availability engine
+    rights_of_way = gpd.GeoSeries(right_of_way(gdf), index=gdf.index, crs=gdf.crs)
     lengths = gdf.geometry.length.to_numpy()
     position = {idx: i for i, idx in enumerate(gdf.index)}
     ids = feature_ids(gdf)
@@ -94,7 +90,7 @@ def _roads(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
             gdf,
             "road_class",
             describe,
-            geoms=right_of_way,
+            geoms=rights_of_way,
             outline=("road_status", "status"),
         )
     ]
@@ -207,9 +203,8 @@ def _projects(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
 
 
 def _available(ctx: Context, land: gpd.GeoDataFrame) -> list[Overlay]:
-    def describe(row, fid, area):
-        area_m2 = pd.to_numeric(row.get("area_m2"), errors="coerce")
-        area_m2 = area if pd.isna(area_m2) else float(area_m2)
+    def describe(row, fid, area_m2):
+        # the area of the piece's geometry, not an ``area_m2`` attribute
         subpark = bilingual(ctx.subpark_names, row.get("subpark")) or ctx.t("outside_subparks")
         rows = [
             (ctx.t("subpark"), subpark),

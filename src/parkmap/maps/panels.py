@@ -58,12 +58,7 @@ def _summary_rows(park: Park, lang: str) -> list[tuple[str, float | None]]:
 
 
 def _availability_rows(ctx: Context, land: gpd.GeoDataFrame) -> tuple[list, float]:
-    area = (
-        pd.to_numeric(land["area_m2"], errors="coerce")
-        if "area_m2" in land.columns
-        else land.geometry.area
-    )
-    area = area.fillna(land.geometry.area)
+    area = land.geometry.area  # from the geometry, not an ``area_m2`` attribute
     groups = (
         land["subpark"].astype(object).where(land["subpark"].notna(), None)
         if "subpark" in land.columns
