@@ -167,19 +167,22 @@ def grid(
     fmt: str,
     *,
     n_left: int | None = 1,
+    align: Sequence[str] | None = None,
 ) -> str:
     """A table as aligned text (``fmt="table"``) or a Markdown pipe table.
 
     Chinese characters count as two columns wide, so columns line up in a terminal.
-    The first ``n_left`` columns are left-aligned, the rest right-aligned; with
-    ``n_left=None`` tabulate's own alignment is kept. Cells are shown as given (no
-    number parsing).
+    The first ``n_left`` columns are left-aligned, the rest right-aligned; ``align``
+    gives each column's alignment instead; with neither, tabulate's own alignment is
+    kept. Cells are shown as given (no number parsing).
     """
     from tabulate import tabulate
 
     tablefmt = "pipe" if fmt == "markdown" else "simple"
     options: dict[str, Any] = {}
-    if n_left is not None:
+    if align is not None:
+        options["colalign"] = list(align)
+    elif n_left is not None:
         options["colalign"] = ["left"] * n_left + ["right"] * (len(headers) - n_left)
     return tabulate(
         [list(r) for r in rows],

@@ -362,4 +362,5 @@ def layout(
         park_name_zh=str(meta.get("name_zh") or park.name),
         park_name_en=str(meta.get("name_en") or park.name),
         illustrative=bool(meta.get("illustrative", False)),
+        data_source=park.source,
     )

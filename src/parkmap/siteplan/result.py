@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io as _io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,16 +11,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
-from tabulate import tabulate
-from wcwidth import wcswidth
 
-from parkmap._data import package_version
 from parkmap.io import write_geopackage
 from parkmap.siteplan.indicators import IndicatorRules
 from parkmap.siteplan.standards import BuildingTemplate, PlotOptions
-from parkmap.tables import crs_line, illustrative_line
-from parkmap.tables import render as render_text
+from parkmap.tables import (
+    caption_block,
+    crs_line,
+    csv_text,
+    grid,
+    heading,
+    illustrative_line,
+    json_header,
+    render,
+)
 from parkmap.units import M2_PER_MU
+from parkmap.vocab import labels as vocab_labels
 
 __all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "Layout", "frames"]
 
@@ -33,50 +38,42 @@ FORMATS = ("table", "csv", "markdown", "json")
 JSON_SCHEMA_VERSION = 1
 
 
-_PLOT_TABLE = (
-    ("id", "地块", "plot", None),
-    ("subpark", "园中园", "sub-park", None),
-    ("area_mu", "面积(亩)", "area (mu)", 2),
-    ("n_buildings", "建筑数", "buildings", 0),
-    ("floor_area_m2", "建筑面积(平方米)", "floor area (m²)", 0),
-    ("far", "容积率", "FAR", 2),
-    ("coverage", "建筑系数", "coverage", "%"),
-    ("admin_share", "行政办公用地比重", "admin share", "%"),
-    ("green_ratio", "绿地率", "green ratio", "%"),
-    ("compliant", "达标", "compliant", None),
-)
-_SUBPARK_TABLE = (
-    ("name", "园中园", "sub-park", None),
-    ("industry_code", "行业代码", "industry", None),
-    ("far_min", "容积率下限", "FAR min", 2),
-    ("available_mu", "可用地(亩)", "available (mu)", 2),
-    ("road_mu", "新增支路(亩)", "new roads (mu)", 2),
-    ("plotted_mu", "地块(亩)", "plots (mu)", 2),
-    ("leftover_mu", "未成块(亩)", "leftover (mu)", 2),
-    ("n_plots", "地块数", "plots", 0),
-    ("n_buildings", "建筑数", "buildings", 0),
-    ("floor_area_m2", "建筑面积(平方米)", "floor area (m²)", 0),
-    ("far", "容积率", "FAR", 2),
-    ("coverage", "建筑系数", "coverage", "%"),
-    ("compliance_rate", "达标率", "compliance", "%"),
-)
-_SUMMARY_LABELS = {
-    "n_plots": ("地块数", "plots"),
-    "n_buildings": ("建筑数", "buildings"),
-    "n_factories": ("厂房数", "factory buildings"),
-    "n_offices": ("办公楼数", "office blocks"),
-    "available_m2": ("可用地面积(亩)", "available land (mu)"),
-    "plotted_m2": ("地块面积(亩)", "plotted land (mu)"),
-    "road_m2": ("新增支路用地(亩)", "inserted road land (mu)"),
-    "road_length_m": ("新增支路长度(米)", "inserted road length (m)"),
-    "leftover_m2": ("未成块用地(亩)", "leftover land (mu)"),
-    "floor_area_m2": ("总建筑面积(平方米)", "floor area (m²)"),
-    "far": ("容积率", "FAR"),
-    "coverage": ("建筑系数", "building coverage"),
-    "compliance_rate": ("地块达标率", "plots compliant"),
-    "compliance_rate_by_area": ("达标地块面积比例", "compliant share of plotted land"),
-    "investment_capacity_wan": ("最低投资规模(万元)", "minimum investment capacity (10k CNY)"),
+#: Decimals of the per-plot table's columns (None: as text; "%": a share); labels in
+#: ``labels.csv`` (group ``layout_plot``).
+_PLOT_DECIMALS = {
+    "id": None,
+    "subpark": None,
+    "area_mu": 2,
+    "n_buildings": 0,
+    "floor_area_m2": 0,
+    "far": 2,
+    "coverage": "%",
+    "admin_share": "%",
+    "green_ratio": "%",
+    "compliant": None,
 }
+#: Decimals of the per-sub-park table's columns; labels in ``labels.csv`` (``layout_subpark``).
+_SUBPARK_DECIMALS = {
+    "name": None,
+    "industry_code": None,
+    "far_min": 2,
+    "available_mu": 2,
+    "road_mu": 2,
+    "plotted_mu": 2,
+    "leftover_mu": 2,
+    "n_plots": 0,
+    "n_buildings": 0,
+    "floor_area_m2": 0,
+    "far": 2,
+    "coverage": "%",
+    "compliance_rate": "%",
+}
+
+
+def _spec(group: str, decimals: Mapping[str, object]) -> list[tuple]:
+    """Table columns as (key, Chinese header, English header, decimals)."""
+    names = vocab_labels(group)
+    return [(key, *names[key], dec) for key, dec in decimals.items()]
 
 
 def _fmt(value, decimals) -> str:
@@ -146,6 +143,7 @@ class Layout:
     park_name_zh: str = ""
     park_name_en: str = ""
     illustrative: bool = False
+    data_source: str | None = None
 
     def caption(self, lang: str = "en") -> str:
         """The lines that open every rendering: park, CRS, ruleset, templates."""
@@ -172,9 +170,14 @@ class Layout:
         plots = pd.DataFrame(self.plots.drop(columns="geometry"))
         return {
             "schema_version": JSON_SCHEMA_VERSION,
-            "generator": f"parkmap {package_version()}",
-            "park": {"name_zh": self.park_name_zh, "name_en": self.park_name_en},
-            "crs": self.crs.to_string(),
+            **json_header(
+                name_zh=self.park_name_zh,
+                name_en=self.park_name_en,
+                illustrative=self.illustrative,
+                data_source=self.data_source,
+                crs=self.crs.to_string(),
+                crs_name=self.crs.name,
+            ),
             "ruleset": {
                 "name": self.rules.ruleset,
                 "code_edition": self.rules.code_edition,
@@ -187,7 +190,7 @@ class Layout:
             "plots": [_clean(r) for r in plots.to_dict(orient="records")],
         }
 
-    def _table(self, frame: pd.DataFrame, spec, lang: str, tablefmt: str) -> str:
+    def _table(self, frame: pd.DataFrame, spec, lang: str, fmt: str) -> str:
         index = 1 if lang == "zh" else 2
         rows = [
             [_fmt(r[c], spec_[3]) for spec_, c in zip(spec, [s[0] for s in spec], strict=True)]
@@ -195,26 +198,14 @@ class Layout:
         ]
         headers = [s[index] for s in spec]
         align = ["left" if s[3] is None else "right" for s in spec]
-        return tabulate(
-            rows, headers=headers, tablefmt=tablefmt, colalign=align, disable_numparse=True
-        )
+        return grid(rows, headers, fmt, align=align)
 
     def to_text(self, lang: str = "en", fmt: str = "table") -> str:
         """Render as terminal tables (``fmt="table"``) or Markdown (``"markdown"``)."""
-        tablefmt = "pipe" if fmt == "markdown" else "simple"
-
-        def heading(title: str) -> str:
-            return f"## {title}" if fmt == "markdown" else f"{title}\n{'=' * wcswidth(title)}"
-
-        caption = self.caption(lang)
-        if fmt == "markdown":
-            first, *rest = caption.splitlines()
-            blocks = [f"# {first}\n\n" + "\n".join(f"{line}  " for line in rest)]
-        else:
-            blocks = [caption]
+        blocks = [caption_block(self.caption(lang), fmt)]
         index = 0 if lang == "zh" else 1
         summary_rows = []
-        for key, labels in _SUMMARY_LABELS.items():
+        for key, labels in vocab_labels("layout_summary").items():
             value = self.summary.get(key)
             if value is None:
                 continue
@@ -227,31 +218,26 @@ class Layout:
             else:
                 text = _fmt(value, 0)
             summary_rows.append([labels[index], text])
+        headers = ["指标", "数值"] if lang == "zh" else ["figure", "value"]
         blocks.append(
-            heading("布局汇总" if lang == "zh" else "Summary")
+            heading("布局汇总" if lang == "zh" else "Summary", fmt)
             + "\n"
-            + tabulate(
-                summary_rows,
-                headers=["指标", "数值"] if lang == "zh" else ["figure", "value"],
-                tablefmt=tablefmt,
-                colalign=["left", "right"],
-                disable_numparse=True,
-            )
+            + grid(summary_rows, headers, fmt, n_left=1)
         )
         frame = self.subparks.assign(name=self.subparks["name_zh" if lang == "zh" else "name_en"])
         blocks.append(
-            heading("按园中园" if lang == "zh" else "By sub-park")
+            heading("按园中园" if lang == "zh" else "By sub-park", fmt)
             + "\n"
-            + self._table(frame, _SUBPARK_TABLE, lang, tablefmt)
+            + self._table(frame, _spec("layout_subpark", _SUBPARK_DECIMALS), lang, fmt)
         )
         spec = (
-            *_PLOT_TABLE,
+            *_spec("layout_plot", _PLOT_DECIMALS),
             ("failures_zh" if lang == "zh" else "failures", "未达标指标", "failing", None),
         )
         blocks.append(
-            heading("地块指标" if lang == "zh" else "Plot indicators")
+            heading("地块指标" if lang == "zh" else "Plot indicators", fmt)
             + "\n"
-            + self._table(pd.DataFrame(self.plots), spec, lang, tablefmt)
+            + self._table(pd.DataFrame(self.plots), spec, lang, fmt)
         )
         if lang == "en":
             blocks.append(
@@ -266,15 +252,17 @@ class Layout:
         """The plots' attributes and indicators as CSV (unrounded; no geometry)."""
         frame = pd.DataFrame(self.plots.drop(columns="geometry"))
         if lang == "zh":
-            names = {s[0]: s[1] for s in (*_PLOT_TABLE, *_SUBPARK_TABLE)}
+            names = {
+                key: zh
+                for group in ("layout_plot", "layout_subpark")
+                for key, (zh, _en) in vocab_labels(group).items()
+            }
             frame.columns = [names.get(c, c) for c in frame.columns]
-        buffer = _io.StringIO()
-        frame.to_csv(buffer, index=False, lineterminator="\n")
-        return buffer.getvalue()
+        return csv_text(frame)
 
     def render(self, fmt: str = "table", lang: str = "en") -> str:
         """Render as text in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``)."""
-        return render_text(self, fmt, lang, FORMATS)
+        return render(self, fmt, lang, FORMATS)
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False):
         """Write the GeoPackage layers ``plots``, ``buildings`` and ``layout_roads``.
