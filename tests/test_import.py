@@ -22,10 +22,10 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 import parkmap
 from parkmap.cli import cli
-from parkmap.detect import bytes_encoding, crs_candidates, extent_problem, garbled
 from parkmap.errors import CRSError, DataFileError, RulesError
-from parkmap.fieldmap import load_mapping, translate_landuse
-from parkmap.importer import repair_geometries
+from parkmap.io.detect import bytes_encoding, crs_candidates, extent_problem, garbled
+from parkmap.io.fieldmap import load_mapping, translate_landuse
+from parkmap.io.importer import repair_geometries
 
 X0, Y0 = 433_000.0, 3_355_000.0  # near Dianjiang in EPSG:4545 (no zone prefix)
 PREFIX = 36_000_000.0  # zone 36 prefix of EPSG:4524

@@ -36,8 +36,8 @@ from parkmap.errors import (
     RulesError,
     ValidationError,
 )
-from parkmap.importer import ImportReport, import_park, read_park
 from parkmap.indicators import IndicatorRules, check_indicators, indicator_rules
+from parkmap.io import ImportReport, import_park, read_park
 from parkmap.landuse import landuse_classes, lookup_code
 from parkmap.layout import BuildingTemplate, Layout, PlotOptions, building_templates, layout
 from parkmap.park import Park
