@@ -114,11 +114,12 @@ def _read_layer(path: Path, layer: str | None, encoding: str | None = None) -> g
         return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except Exception as err:
         problem = short(err)
-    with contextlib.suppress(Exception):
+    broken: list[tuple[str, str]] = []
+    with contextlib.suppress(Exception):  # fiona may not open what pyogrio could not read
         broken = _broken_features(path, layer, encoding)
-        if broken:
-            feature, why = broken[0]
-            raise DataFileError(f"{where}, feature {feature}: cannot be read ({why})")
+    if broken:
+        feature, why = broken[0]
+        raise DataFileError(f"{where}, feature {feature}: cannot be read ({why})")
     raise DataFileError(f"{where}: cannot be read; the file is truncated or corrupt ({problem})")
 
 
