@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parkmap.errors import DataFileError, OutputExistsError, ValidationError
+from parkmap.errors import DataFileError, ValidationError
+from parkmap.io.files import check_output
 from parkmap.land.frames import feature_names, parcel_outputs, table_columns, table_row
 from parkmap.land.plan import claim_steps, committing, parcel_status, park_layer, tile_m, with_whole
 from parkmap.land.rules import CATEGORIES, AvailabilityRules
@@ -277,8 +278,7 @@ def _read_parcels(path, dask_geopandas, crs):
 
 def _prepare_output(output, overwrite: bool) -> Path:
     output = Path(output)
-    if output.exists() and not overwrite:
-        raise OutputExistsError(f"{output}: exists; pass overwrite=True to replace it")
+    check_output(output, overwrite, option="overwrite=True")
     tmp = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.tmp")
     for layer in (PARCELS_LAYER, LAND_LAYER):
         (tmp / layer).mkdir(parents=True)
