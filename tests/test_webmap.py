@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 import parkmap
+import parkmap.landuse
 from conftest import X0, Y0, small_layers
 from parkmap.cli import cli
 from parkmap.crs import WGS84, wgs84_to_gcj02
@@ -83,7 +84,7 @@ def test_legend_scale_fullscreen_measure_and_panel(small_html):
         assert label in legend
     assert "地块状态(边框)" in legend  # shared parcel-status outline section
     # land-use colours come from landuse_2023.csv
-    colours = parkmap.landuse_classes()["hex"]
+    colours = parkmap.landuse.landuse_classes()["hex"]
     fills = {s["fillColor"] for s in layer_styles(small_html[0], "parcels:100102")}
     assert fills == {colours["100102"]}
     # hatching for constraints: an SVG pattern referenced by the fill

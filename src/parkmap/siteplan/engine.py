@@ -62,13 +62,7 @@ from parkmap.siteplan.buildings import (
     setback_columns,
 )
 from parkmap.siteplan.geometry import min_width, polygons
-from parkmap.siteplan.indicators import (
-    IndicatorRules,
-    indicator_rules,
-    layout_summary,
-    plot_indicators,
-    subpark_table,
-)
+from parkmap.siteplan.indicators import IndicatorRules, indicator_rules
 from parkmap.siteplan.plots import lay_out_block
 from parkmap.siteplan.result import Layout, frames
 from parkmap.siteplan.standards import (
@@ -78,6 +72,7 @@ from parkmap.siteplan.standards import (
     PlotOptions,
     template,
 )
+from parkmap.siteplan.summary import layout_summary, plot_indicators, subpark_table
 
 __all__ = ["layout"]
 

@@ -16,6 +16,7 @@ from parkmap.io import write_geopackage
 from parkmap.siteplan.indicators import IndicatorRules
 from parkmap.siteplan.standards import BuildingTemplate, PlotOptions
 from parkmap.tables import (
+    TEXT_FORMATS,
     caption_block,
     crs_line,
     csv_text,
@@ -32,7 +33,7 @@ __all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "Layout", "frames"]
 
 
 #: Output formats of :meth:`Layout.render`.
-FORMATS = ("table", "csv", "markdown", "json")
+FORMATS = TEXT_FORMATS
 
 #: JSON schema version of :meth:`Layout.to_dict`; bumped on incompatible change.
 JSON_SCHEMA_VERSION = 1
