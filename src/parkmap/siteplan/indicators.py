@@ -19,6 +19,11 @@ or a table the user supplies for local rules (:func:`indicator_rules`).
 Every check yields a **margin** in the indicator's own unit: positive means the plot
 passes with that much room, negative means it fails by that much. A FAR of 0.62 against
 a minimum of 0.70 has ``far_margin = -0.08``.
+
+The layout's indicator tables are here too: per plot (:func:`plot_indicators`), per
+sub-park (:func:`subpark_table`) and the totals (:func:`layout_summary`). Why this module
+is long (about 600 lines): the rulesets, the checks and the three tables that apply them
+are one concept, and the tables are read next to the formulas above.
 """
 
 from __future__ import annotations
@@ -409,7 +414,25 @@ def _investment(plots: gpd.GeoDataFrame, park: Park) -> np.ndarray:
 
 
 def plot_indicators(plots, buildings, park: Park, rules: IndicatorRules, opts: PlotOptions):
-    """Per-building floor areas and per-plot indicators, checked against the ruleset."""
+    """Per-building floor areas and per-plot indicators, checked against the ruleset.
+
+    Parameters
+    ----------
+    plots, buildings : geopandas.GeoDataFrame
+        The layout's plots and buildings; ``buildings`` gains ``footprint_m2``,
+        ``floor_area_m2`` and ``far_floor_area_m2`` in place.
+    park : Park
+        The park (its ``projects`` give the known investment).
+    rules : IndicatorRules
+        The ruleset.
+    opts : PlotOptions
+        The layout options (green share, admin land apron).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The plots with their areas, indicators and :func:`check_indicators` columns.
+    """
     footprint = buildings.geometry.area.to_numpy()
     buildings["footprint_m2"] = footprint
     buildings["floor_area_m2"] = footprint * buildings["storeys"].to_numpy(dtype=float)
