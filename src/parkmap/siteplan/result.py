@@ -102,7 +102,7 @@ class Layout:
         ``floor_area_m2``, ``far_floor_area_m2`` (storeys over 8 m counted twice),
         ``admin_land_m2``, ``green_area_m2``, ``investment_wan`` (NaN if unknown), the
         indicators ``far``, ``coverage``, ``admin_share``, ``green_ratio``,
-        ``investment_wan_per_mu``, and from :func:`~parkmap.indicators.check_indicators`
+        ``investment_wan_per_mu``, and from :func:`~parkmap.siteplan.indicators.check_indicators`
         each threshold with ``<threshold>_ok`` and ``<threshold>_margin``, ``compliant``,
         ``failures`` and ``failures_zh``.
     buildings : geopandas.GeoDataFrame

@@ -35,7 +35,25 @@ def _investment(plots: gpd.GeoDataFrame, park: Park) -> np.ndarray:
 
 
 def plot_indicators(plots, buildings, park: Park, rules: IndicatorRules, opts: PlotOptions):
-    """Per-building floor areas and per-plot indicators, checked against the ruleset."""
+    """Per-building floor areas and per-plot indicators, checked against the ruleset.
+
+    Parameters
+    ----------
+    plots, buildings : geopandas.GeoDataFrame
+        The layout's plots and buildings; ``buildings`` gains ``footprint_m2``,
+        ``floor_area_m2`` and ``far_floor_area_m2`` in place.
+    park : Park
+        The park (its ``projects`` give the known investment).
+    rules : IndicatorRules
+        The ruleset.
+    opts : PlotOptions
+        The layout options (green share, admin land apron).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The plots with their areas, indicators and :func:`check_indicators` columns.
+    """
     footprint = buildings.geometry.area.to_numpy()
     buildings["footprint_m2"] = footprint
     buildings["floor_area_m2"] = footprint * buildings["storeys"].to_numpy(dtype=float)
