@@ -69,10 +69,10 @@ def encode_geometry(geoms: Sequence, *, decimals: int = 6) -> dict:
     """
     geoms = np.asarray(geoms, dtype=object)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if (shapely.get_type_id(geoms) == 7).any():
+        raise ValueError("compact map layers take points, lines and polygons only")
     parts, owner = shapely.get_parts(np.where(keep, geoms, None), return_index=True)
     types = shapely.get_type_id(parts)
-    if (types == 7).any() or not np.isin(types, list(_KIND)).all():
-        raise ValueError("compact map layers take points, lines and polygons only")
     kind = np.vectorize(_KIND.get, otypes=[np.int64])(types) if len(types) else types
     polygon = kind == 2
     # rings in part order: a polygon's rings, a line or point as one "ring"
