@@ -10,7 +10,7 @@ import pytest
 
 import parkmap
 from parkmap.errors import RulesError
-from parkmap.indicators import far_floor_area
+from parkmap.siteplan import far_floor_area
 
 
 def test_far_floor_area_counts_storeys_over_8_m_twice():

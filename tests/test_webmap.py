@@ -14,7 +14,8 @@ from conftest import X0, Y0, small_layers
 from parkmap.cli import cli
 from parkmap.crs import WGS84, wgs84_to_gcj02
 from parkmap.errors import BasemapError, OutputExistsError
-from parkmap.webmap import _DataLayer, map_styles
+from parkmap.maps import DataLayer as _DataLayer
+from parkmap.maps import map_styles
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "</script><script>window.__pwned=1</script>"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["data_path", "read_table"]
+__all__ = ["data_path", "package_version", "read_table"]
 
 
 def data_path(name: str) -> Path:
@@ -38,3 +38,14 @@ def read_table(name: str) -> pd.DataFrame:
     returned, so callers may modify it.
     """
     return _read_table_cached(name).copy()
+
+
+@cache
+def package_version() -> str:
+    """The installed version of parkmap, from the package metadata (``pyproject.toml``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("parkmap")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"

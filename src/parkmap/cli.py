@@ -14,12 +14,12 @@ from pathlib import Path
 import click
 
 import parkmap
-from parkmap.availability import ENGINES as AVAILABILITY_ENGINES
-from parkmap.availability import FORMATS as AVAILABILITY_FORMATS
-from parkmap.errors import DataFileError, OutputExistsError, ParkmapError
-from parkmap.io import atomic_output
-from parkmap.layout import FORMATS as LAYOUT_FORMATS
+from parkmap.errors import DataFileError, ParkmapError
+from parkmap.io.files import atomic_output, check_output
+from parkmap.land import ENGINES as AVAILABILITY_ENGINES
+from parkmap.land import FORMATS as AVAILABILITY_FORMATS
 from parkmap.report import FORMATS
+from parkmap.siteplan import FORMATS as LAYOUT_FORMATS
 
 __all__ = ["main"]
 
@@ -324,8 +324,8 @@ def availability_(
     if engine != "dask" and any(v is not None for v in dask_options.values()):
         given = ", ".join(k for k, v in dask_options.items() if v is not None)
         raise click.UsageError(f"{given}: only with --engine dask")
-    if output is not None and Path(output).exists() and not overwrite:
-        raise OutputExistsError(f"{output}: exists; pass --overwrite to replace it")
+    if output is not None:
+        check_output(output, overwrite)
     if engine == "dask" and log.getEffectiveLevel() == logging.WARNING:
         log.setLevel(logging.INFO)  # the dashboard's address and the partitions
     park = _load(data)
@@ -419,8 +419,7 @@ def map_(
     """
     if output is None:
         output = "dianjiang_map.html" if data is None else f"{Path(data).stem}_map.html"
-    if Path(output).exists() and not overwrite:  # fail before the work
-        raise OutputExistsError(f"{output}: exists; pass --overwrite to replace it")
+    check_output(output, overwrite)  # fail before the work
     park = _load(data)
     m = parkmap.webmap(
         park,
@@ -486,8 +485,7 @@ def import_(
     """
     if Path(output).suffix.lower() != ".gpkg":
         raise DataFileError(f"{output}: parkmap import writes a GeoPackage; name it *.gpkg")
-    if Path(output).exists() and not overwrite:
-        raise OutputExistsError(f"{output}: exists; pass --overwrite to replace it")
+    check_output(output, overwrite)
     if any(Path(s).resolve() == Path(output).resolve() for s in sources):
         raise DataFileError(f"{output}: is also an input; write the park to another file")
     level = log.level
@@ -582,8 +580,8 @@ def layout_(
     if output is not None and Path(output).suffix.lower() != ".gpkg":
         raise DataFileError(f"{output}: parkmap layout writes a GeoPackage; name it *.gpkg")
     for target in (output, map_output):  # fail before the work, not after it
-        if target is not None and Path(target).exists() and not overwrite:
-            raise OutputExistsError(f"{target}: exists; pass --overwrite to replace it")
+        if target is not None:
+            check_output(target, overwrite)
     park = _load(data)
     available = parkmap.availability(park)
     result = parkmap.layout(
