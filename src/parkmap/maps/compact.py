@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["decode_geometry", "encode_column", "encode_geometry", "encode_layer"]
+__all__ = ["compact_data", "decode_geometry", "encode_column", "encode_geometry", "encode_layer"]
 
 #: Geometry kinds of a compact layer, by shapely type id of the parts.
 _KIND = {0: 0, 1: 1, 2: 1, 3: 2}  # point, line (linestring, linearring), polygon
@@ -215,3 +215,30 @@ def encode_layer(
     if radius is not None:
         out["rad"] = encode_column(radius, decimals=1)
     return out
+
+
+def compact_data(overlay, lonlat: Sequence) -> dict:
+    """The compact layer of an overlay whose text is in columns.
+
+    Parameters
+    ----------
+    overlay : parkmap.maps.overlays.Overlay
+        An overlay with :attr:`~parkmap.maps.overlays.Overlay.columns`.
+    lonlat : sequence of shapely geometries
+        Its geometries as drawn (degrees, rounded).
+
+    Returns
+    -------
+    dict
+        See :func:`encode_layer`.
+    """
+    columns = overlay.columns
+    return encode_layer(
+        lonlat,
+        style_index=overlay.style_index,
+        title=columns["title"],
+        subtitle=columns["subtitle"],
+        short=columns["short"],
+        rows=list(columns["rows"].items()),
+        radius=overlay.radius,
+    )

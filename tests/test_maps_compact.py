@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import shapely
 
-from parkmap.webmap_compact import decode_geometry, encode_column, encode_geometry, encode_layer
+from parkmap.maps.compact import decode_geometry, encode_column, encode_geometry, encode_layer
 
 
 def _rings(geom):
