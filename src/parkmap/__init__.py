@@ -27,10 +27,6 @@ import logging
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from parkmap._data import package_version
-
-__version__ = package_version()
-
 logging.getLogger("parkmap").addHandler(logging.NullHandler())
 
 #: Public name → the module that defines it (imported on first use).
@@ -115,7 +111,11 @@ if TYPE_CHECKING:  # what static tools and IDEs see
 
 
 def __getattr__(name: str) -> Any:
-    if name in _API:
+    if name == "__version__":  # read from the package metadata on first use
+        from parkmap._data import package_version
+
+        value: Any = package_version()
+    elif name in _API:
         value = getattr(importlib.import_module(_API[name]), name)
     elif name in _SUBMODULES:
         value = importlib.import_module(f"parkmap.{name}")

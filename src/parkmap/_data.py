@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["data_path", "package_version", "read_table"]
 
@@ -27,6 +29,8 @@ def data_path(name: str) -> Path:
 
 @cache
 def _read_table_cached(name: str) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_csv(data_path(name), dtype=str, keep_default_na=False)
 
 

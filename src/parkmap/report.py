@@ -1,5 +1,8 @@
 """Area reports: tables of a park's areas in m², 亩, 公顷 and km², and their renderers.
 
+Why this module is long: one concept, the area tables; each table's builder is short
+and they share the row format defined at the top.
+
 Every table has the same columns, so all tables fit one tidy frame: ``key`` (a stable
 id: feature id or coded value), ``name_zh``, ``name_en``, ``group`` (the cluster, zone
 or class a row belongs to), ``count``, ``area_m2`` and, where they apply,
@@ -25,6 +28,7 @@ from parkmap.land import availability
 from parkmap.landuse import lookup_code
 from parkmap.park import Park
 from parkmap.schema import BOUNDARY_ZONES, feature_ids
+from parkmap.tables import FORMATS as REPORT_FORMATS
 from parkmap.tables import (
     caption_block,
     clean_json,
@@ -42,7 +46,7 @@ from parkmap.vocab import display_names, label, labels
 __all__ = ["FORMATS", "AreaReport", "ReportTable", "area_report"]
 
 #: Output formats of :meth:`AreaReport.render`.
-FORMATS = ("table", "csv", "markdown", "json", "xlsx")
+FORMATS = REPORT_FORMATS
 
 #: JSON schema version of :meth:`AreaReport.to_dict`; bumped on incompatible change.
 JSON_SCHEMA_VERSION = 1

@@ -12,16 +12,19 @@ from __future__ import annotations
 import io as _io
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Protocol
 
 from parkmap._data import package_version
-from parkmap.units import AREA_UNITS, M2_PER_MU
 from parkmap.vocab import labels
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy, pandas and the units are imported where they are used, so that the command
+# line can read the format names without loading them.
+
 __all__ = [
+    "FORMATS",
     "TEXT_FORMATS",
     "Renderable",
     "caption_block",
@@ -38,8 +41,11 @@ __all__ = [
     "unit_name",
 ]
 
-#: Text formats every result renders to (the area report adds ``xlsx``).
+#: Text formats every result renders to.
 TEXT_FORMATS = ("table", "csv", "markdown", "json")
+
+#: Formats of the area report: the text formats and an Excel workbook.
+FORMATS = (*TEXT_FORMATS, "xlsx")
 
 #: Decimals shown for each area unit.
 AREA_DECIMALS = {"m2": 0, "mu": 2, "ha": 2, "km2": 4}
@@ -80,6 +86,10 @@ def format_area(value_m2: float, unit: str = "m2") -> str:
     >>> format_area(6666.67, "mu")
     '10.00'
     """
+    import pandas as pd
+
+    from parkmap.units import AREA_UNITS
+
     if value_m2 is None or pd.isna(value_m2):
         return ""
     return f"{float(value_m2) / AREA_UNITS[unit]:,.{AREA_DECIMALS[unit]}f}"
@@ -103,6 +113,8 @@ def json_header(
     *, name_zh: str, name_en: str, illustrative: bool, data_source, crs: str, crs_name: str
 ) -> dict:
     """The JSON fields every parkmap result opens with: generator, park, CRS, units."""
+    from parkmap.units import M2_PER_MU
+
     return {
         "generator": generator(),
         "park": {
@@ -124,9 +136,13 @@ def clean_json(value: Any) -> Any:
 
     Examples
     --------
+    >>> import numpy as np, pandas as pd
     >>> clean_json({"a": np.float64("nan"), "b": [np.int64(2), 1.5], "c": pd.NA})
     {'a': None, 'b': [2, 1.5], 'c': None}
     """
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, dict):
         return {k: clean_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from parkmap._data import read_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["display_names", "label", "labels", "text"]
 
@@ -80,6 +82,8 @@ def label(column: str, value) -> Pair:
     >>> label("status", "mystery")
     ('mystery', 'mystery')
     """
+    import pandas as pd
+
     value_text = "" if pd.isna(value) else str(value)
     return _coded().get((column, value_text), (value_text, value_text))
 
@@ -90,6 +94,8 @@ def display_names(gdf, fallback: pd.Series | None = None) -> tuple[pd.Series, pd
     Each language falls back on the other; where both are missing, on ``fallback``
     (e.g. the feature ids), else on an empty string.
     """
+    import pandas as pd
+
     empty = pd.Series(None, index=gdf.index, dtype=object)
     zh = gdf["name_zh"].astype(object) if "name_zh" in gdf else empty
     en = gdf["name_en"].astype(object) if "name_en" in gdf else zh

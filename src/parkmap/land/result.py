@@ -19,6 +19,7 @@ from parkmap.io import write_geopackage
 from parkmap.land.rules import AvailabilityRules
 from parkmap.schema import Problem
 from parkmap.tables import (
+    TEXT_FORMATS,
     caption_block,
     crs_line,
     csv_text,
@@ -44,7 +45,7 @@ log = logging.getLogger("parkmap")
 
 
 #: Output formats of :meth:`Availability.render`.
-FORMATS = ("table", "csv", "markdown", "json")
+FORMATS = TEXT_FORMATS
 
 #: JSON schema version of :meth:`Availability.to_dict`; bumped on incompatible change.
 JSON_SCHEMA_VERSION = 1

@@ -27,7 +27,7 @@ into a plan a planner can discuss:
    of the park are kept at fire spacing too. A last pass over every pair of buildings
    removes any that would still be too close (none in practice; logged).
 3. **Indicators** per plot and per sub-park, checked with
-   :func:`parkmap.indicators.check_indicators` (see there for formulas, thresholds and
+   :func:`parkmap.siteplan.indicators.check_indicators` (see there for formulas, thresholds and
    margins). Green space is not drawn: it is taken as ``green_share_of_open_land`` of
    the plot's unbuilt area, so green ratio = share × (plot − footprints) / plot. Admin
    land is the office footprint grown by ``admin_land_apron_m`` (clipped to the plot).
@@ -62,13 +62,7 @@ from parkmap.siteplan.buildings import (
     setback_columns,
 )
 from parkmap.siteplan.geometry import min_width, polygons
-from parkmap.siteplan.indicators import (
-    IndicatorRules,
-    indicator_rules,
-    layout_summary,
-    plot_indicators,
-    subpark_table,
-)
+from parkmap.siteplan.indicators import IndicatorRules, indicator_rules
 from parkmap.siteplan.plots import lay_out_block
 from parkmap.siteplan.result import Layout, frames
 from parkmap.siteplan.standards import (
@@ -78,6 +72,7 @@ from parkmap.siteplan.standards import (
     PlotOptions,
     template,
 )
+from parkmap.siteplan.summary import layout_summary, plot_indicators, subpark_table
 
 __all__ = ["layout"]
 
@@ -186,7 +181,7 @@ def layout(
         24 x 72 m x 4 storeys). See :func:`building_templates`.
     rules : IndicatorRules or path-like, optional
         Control-indicator ruleset, or a CSV of local rules (see
-        :func:`parkmap.indicators.indicator_rules`); default: the 2008 national table.
+        :func:`parkmap.siteplan.indicators.indicator_rules`); default: the 2008 national table.
     office : bool, default True
         Place an office block sized to the admin share in each plot where it fits.
     progress : bool, default False

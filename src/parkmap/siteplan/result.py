@@ -16,6 +16,7 @@ from parkmap.io import write_geopackage
 from parkmap.siteplan.indicators import IndicatorRules
 from parkmap.siteplan.standards import BuildingTemplate, PlotOptions
 from parkmap.tables import (
+    TEXT_FORMATS,
     caption_block,
     crs_line,
     csv_text,
@@ -32,7 +33,7 @@ __all__ = ["FORMATS", "JSON_SCHEMA_VERSION", "Layout", "frames"]
 
 
 #: Output formats of :meth:`Layout.render`.
-FORMATS = ("table", "csv", "markdown", "json")
+FORMATS = TEXT_FORMATS
 
 #: JSON schema version of :meth:`Layout.to_dict`; bumped on incompatible change.
 JSON_SCHEMA_VERSION = 1
@@ -101,7 +102,7 @@ class Layout:
         ``floor_area_m2``, ``far_floor_area_m2`` (storeys over 8 m counted twice),
         ``admin_land_m2``, ``green_area_m2``, ``investment_wan`` (NaN if unknown), the
         indicators ``far``, ``coverage``, ``admin_share``, ``green_ratio``,
-        ``investment_wan_per_mu``, and from :func:`~parkmap.indicators.check_indicators`
+        ``investment_wan_per_mu``, and from :func:`~parkmap.siteplan.indicators.check_indicators`
         each threshold with ``<threshold>_ok`` and ``<threshold>_margin``, ``compliant``,
         ``failures`` and ``failures_zh``.
     buildings : geopandas.GeoDataFrame

@@ -208,7 +208,7 @@ def template(value) -> BuildingTemplate:
     if value not in table.index:
         raise RulesError(
             f"unknown building template {value!r}; known: {', '.join(table.index)} "
-            "(or pass a parkmap.BuildingTemplate)"
+            "(or pass a parkmap.siteplan.BuildingTemplate)"
         )
     row = table.loc[value]
     values = {}

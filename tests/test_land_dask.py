@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,8 +20,10 @@ from parkmap.cli import cli
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("dask_geopandas")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from synthetic import ORIGIN, synthetic_county  # noqa: E402
+from conftest import synthetic  # noqa: E402
+
+_synthetic = synthetic()
+ORIGIN, synthetic_county = _synthetic.ORIGIN, _synthetic.synthetic_county
 
 X0, Y0 = ORIGIN
 EXTENT_M = 6_000.0
@@ -177,7 +178,7 @@ def test_geoparquet_in_and_out(county, rules, local, cluster, tmp_path):
     assert len(written) == len(local.parcels) and written.crs == county.crs
     land = gpd.read_parquet(out / "available_land")
     assert land["area_m2"].sum() == pytest.approx(local.land["area_m2"].sum(), rel=1e-12)
-    with pytest.raises(parkmap.OutputExistsError):
+    with pytest.raises(parkmap.errors.OutputExistsError):
         parkmap.availability(
             parkmap.Park(layers), rules, engine="dask", scheduler=cluster, parcels=parts, output=out
         )
@@ -194,7 +195,7 @@ def test_parquet_parcels_are_validated_and_repaired(county, rules, cluster, tmp_
     result = parkmap.availability(park, rules, engine="dask", scheduler=cluster, parcels=path)
     assert any("make_valid" in p.message for p in result.repairs)
     assert len(result.parcels) == 200
-    with pytest.raises(parkmap.ValidationError, match="invalid geometry"):
+    with pytest.raises(parkmap.errors.ValidationError, match="invalid geometry"):
         parkmap.availability(
             park, rules, engine="dask", scheduler=cluster, parcels=path, repair=False
         )
@@ -223,7 +224,7 @@ def test_refusals(county, small_park, rules):
         parkmap.availability(county, rules, engine="spark")
     with pytest.raises(ValueError, match="partitions: only with engine='dask'"):
         parkmap.availability(county, rules, partitions=4)
-    with pytest.raises(parkmap.DataFileError, match="clusters"):
+    with pytest.raises(parkmap.errors.DataFileError, match="clusters"):
         parkmap.availability(small_park, engine="dask")
 
 

@@ -23,6 +23,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
 import parkmap
+import parkmap.crs
 from parkmap.cli import cli
 from parkmap.errors import CRSError, DataFileError, RulesError
 from parkmap.io.detect import bytes_encoding, crs_candidates, extent_problem, garbled
@@ -226,7 +227,7 @@ def test_absurd_coordinates_are_dropped_and_listed(inputs):
 def test_gcj02_points_convert_to_known_wgs84_positions(inputs):
     folder = inputs()
     wgs = np.array([[107.34545, 30.33355], [107.29287, 30.26204], [107.25890, 30.20921]])
-    glon, glat = parkmap.wgs84_to_gcj02(wgs[:, 0], wgs[:, 1])
+    glon, glat = parkmap.crs.wgs84_to_gcj02(wgs[:, 0], wgs[:, 1])
     gdf = gpd.GeoDataFrame(
         {"name_zh": ["县城", "太平", "澄溪"], "status": ["signed"] * 3},
         geometry=gpd.points_from_xy(glon, glat),
