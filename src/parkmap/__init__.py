@@ -12,6 +12,8 @@ The public API, used by notebooks and the command line alike (it fits on one scr
   :func:`load_rules` → :class:`AvailabilityRules`;
 - layout: :func:`layout` → :class:`Layout`, with :class:`PlotOptions` and
   :func:`building_templates`;
+- scenarios: :func:`compare` → :class:`Comparison`, with :class:`Scenario` and
+  :func:`load_scenario`;
 - web maps: :func:`webmap` and :func:`save_map`;
 - :mod:`parkmap.errors` (every error is a :class:`ParkmapError`) and :mod:`parkmap.units`.
 
@@ -46,6 +48,10 @@ _API = {
     "Layout": "parkmap.siteplan",
     "PlotOptions": "parkmap.siteplan",
     "building_templates": "parkmap.siteplan",
+    "compare": "parkmap.scenarios",
+    "Comparison": "parkmap.scenarios",
+    "Scenario": "parkmap.scenarios",
+    "load_scenario": "parkmap.scenarios",
     "webmap": "parkmap.maps",
     "save_map": "parkmap.maps",
     "ParkmapError": "parkmap.errors",
@@ -76,21 +82,25 @@ __all__ = [
     "AreaReport",
     "Availability",
     "AvailabilityRules",
+    "Comparison",
     "ImportReport",
     "Layout",
     "Park",
     "ParkmapError",
     "PlotOptions",
     "Problem",
+    "Scenario",
     "__version__",
     "area_report",
     "availability",
     "building_templates",
+    "compare",
     "datasets",
     "errors",
     "import_park",
     "layout",
     "load_rules",
+    "load_scenario",
     "read_park",
     "save_map",
     "units",
@@ -106,6 +116,7 @@ if TYPE_CHECKING:  # what static tools and IDEs see
     from parkmap.maps import save_map, webmap
     from parkmap.park import Park
     from parkmap.report import AreaReport, area_report
+    from parkmap.scenarios import Comparison, Scenario, compare, load_scenario
     from parkmap.schema import Problem
     from parkmap.siteplan import Layout, PlotOptions, building_templates, layout
 
