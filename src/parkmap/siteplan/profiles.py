@@ -1,21 +1,15 @@
-"""Planning standards read from the data files: fire classes, spacing, lanes, setbacks.
+"""Local planning rules (profiles) and the control-indicator rulesets.
 
-Every number comes from a CSV file in ``parkmap/data`` that cites its source and grades
-its confidence (``data/README.md``):
+A **profile** (``data/standards_profiles.csv``) is a named set of local rules. ``cq318``,
+《重庆市城市规划管理技术规定》 (渝府令第318号), is the default for Dianjiang: road setbacks by
+road width and building height from the red line (art. 23; corners art. 24),
+plot-boundary setbacks (art. 25, the half-spacing of art. 15), control-line buffers
+(arts. 46, 48, 51, 55, 57, 68) and single values (arts. 23, 37, 74, 77, 79).
+``cq_alt_110ask`` is the other copy of the art. 23 table, kept as a named alternative.
 
-- **Fire code** (GB 50016-2014 (2018) tables 3.4.1 and 5.2.2, GB 55037-2022 3.4.2):
-  ``fire_classes.csv``, ``fire_spacing.csv``, ``fire_rules.csv``. A building's class
-  follows from its hazard (甲 … 戊, or civil), its fire-resistance grade and its height
-  (:func:`fire_class`); the spacing between two classes is :func:`fire_spacing_m`; which
-  buildings need fire lanes along both long sides is :func:`needs_fire_lanes`.
-- **Local profiles** (``standards_profiles.csv``): the Chongqing rules of 渝府令第318号
-  (``cq318``, the default for Dianjiang) and the alternative art. 23 table
-  (``cq_alt_110ask``). A :class:`Profile` gives road setbacks by building height and road
-  width (art. 23, corners art. 24), plot-boundary setbacks (art. 25), control-line
-  buffers (arts. 46, 48, 51, 55, 57, 68) and the single values (arts. 37, 74, 79).
-- **Indicator rulesets** (``indicator_rulesets.csv``): which control-indicator edition is
-  current, which is the default and how far its numbers are verified
-  (:func:`ruleset_info`).
+The **ruleset registry** (``data/indicator_rulesets.csv``) says which control-indicator
+edition is current, which is the default, and how far its numbers are verified
+(:func:`ruleset_info`).
 """
 
 from __future__ import annotations
@@ -31,170 +25,17 @@ from parkmap.errors import RulesError
 
 __all__ = [
     "Profile",
+    "crosswalk_2002_2017",
     "default_profile",
-    "fire_class",
-    "fire_classes",
-    "fire_rule",
-    "fire_spacing_m",
-    "needs_fire_lanes",
+    "fallback_admin_share",
     "profile",
     "profiles",
     "ruleset_info",
 ]
 
-HAZARDS = ("A", "B", "C", "D", "E", "civil")
-_HAZARD_ZH = {"甲": "A", "乙": "B", "丙": "C", "丁": "D", "戊": "E", "民用": "civil"}
-
 
 def _float(text: str) -> float:
     return float(text) if str(text).strip() != "" else math.nan
-
-
-# -- fire code ----------------------------------------------------------------------------
-def fire_classes() -> pd.DataFrame:
-    """The fire classes of ``fire_classes.csv``, indexed by ``fire_class``.
-
-    Examples
-    --------
-    >>> fire_classes().loc["civil_12", "hazard"]
-    'civil'
-    """
-    return read_table("fire_classes.csv").set_index("fire_class")
-
-
-@cache
-def _spacing_table() -> dict[tuple[str, str], tuple[float, str]]:
-    table = read_table("fire_spacing.csv")
-    return {
-        (r.this_class, r.other_class): (_float(r.spacing_m), r.clause)
-        for r in table.itertuples(index=False)
-    }
-
-
-@cache
-def _rules() -> dict[str, str]:
-    table = read_table("fire_rules.csv")
-    return dict(zip(table["key"], table["value"], strict=True))
-
-
-def fire_rule(key: str) -> float:
-    """A single value of ``fire_rules.csv`` as a number (``fire_lane_width_min_m`` …).
-
-    Examples
-    --------
-    >>> fire_rule("fire_lane_width_min_m"), fire_rule("support_building_spacing_m")
-    (4.0, 6.0)
-    """
-    try:
-        return float(_rules()[key])
-    except KeyError:
-        raise RulesError(
-            f"fire_rules.csv has no key {key!r}; known: {', '.join(_rules())}"
-        ) from None
-
-
-def fire_class(hazard: str, *, grade: str = "12", height_m: float = 0.0, storeys: int = 1) -> str:
-    """The class of a building in ``fire_classes.csv``.
-
-    Parameters
-    ----------
-    hazard : str
-        Fire hazard of the production (``A`` … ``E`` or 甲 … 戊) or ``civil`` (民用, e.g. an
-        office block, which GB 50016 3.4.1 note 1 treats as a civil building).
-    grade : {"12", "3", "4"}
-        Fire-resistance grade (``12`` = 一/二级).
-    height_m : float
-        Building height, m.
-    storeys : int
-        Number of storeys. A building of more than one storey taller than
-        ``highrise_height_m`` (24 m, GB 50016 2.1.1) is high-rise (grade one/two).
-
-    Raises
-    ------
-    parkmap.errors.RulesError
-        On an unknown hazard or a grade the table has no row for.
-
-    Examples
-    --------
-    >>> fire_class("丙", height_m=22.2, storeys=4), fire_class("C", height_m=25.0, storeys=5)
-    ('C_12', 'C_H')
-    >>> fire_class("civil", height_m=19.5, storeys=5)
-    'civil_12'
-    """
-    key = _HAZARD_ZH.get(str(hazard).strip(), str(hazard).strip())
-    if key not in HAZARDS:
-        raise RulesError(f"unknown fire hazard {hazard!r}; use one of {', '.join(HAZARDS)}")
-    highrise = storeys > 1 and height_m > fire_rule("highrise_height_m")
-    name = f"{key}_H" if highrise else f"{key}_{grade}"
-    if name not in fire_classes().index:
-        raise RulesError(
-            f"no fire class {name!r} (hazard {hazard!r}, grade {grade!r}); known: "
-            + ", ".join(fire_classes().index)
-        )
-    return name
-
-
-def fire_spacing_m(class_a: str, class_b: str, *, support_building: bool = False) -> float:
-    """Fire separation between two buildings, m (GB 50016 tables 3.4.1 and 5.2.2).
-
-    Parameters
-    ----------
-    class_a, class_b : str
-        Classes of ``fire_classes.csv``.
-    support_building : bool
-        True when one of them is a civil building put up to serve the other, a 丙/丁/戊
-        factory of the same plot: then 6 m (3.4.1 note 1) instead of the table value.
-
-    Raises
-    ------
-    parkmap.errors.RulesError
-        On an unknown class, or a pair the table gives no value for.
-
-    Examples
-    --------
-    >>> fire_spacing_m("C_12", "C_12"), fire_spacing_m("E_12", "E_12")
-    (10.0, 8.0)
-    >>> fire_spacing_m("civil_12", "A_12"), fire_spacing_m("civil_12", "civil_12")
-    (25.0, 6.0)
-    >>> fire_spacing_m("civil_12", "C_12", support_building=True)
-    6.0
-    """
-    try:
-        value, _ = _spacing_table()[(class_a, class_b)]
-    except KeyError:
-        raise RulesError(
-            f"no fire spacing for classes {class_a!r} / {class_b!r}; known: "
-            + ", ".join(fire_classes().index)
-        ) from None
-    if math.isnan(value):
-        raise RulesError(f"GB 50016 table 3.4.1 gives no spacing for {class_a} / {class_b}")
-    if support_building:
-        hazards = {class_a.split("_")[0], class_b.split("_")[0]}
-        if "civil" in hazards and hazards & {"C", "D", "E"}:
-            return fire_rule("support_building_spacing_m")
-    return value
-
-
-def needs_fire_lanes(fire_class_: str, footprint_m2: float) -> bool:
-    """Whether GB 55037-2022 3.4.2 asks for fire lanes along both long sides.
-
-    Every high-rise factory, and single/multi-storey 甲, 乙 and 丙类 factories with a
-    footprint over ``fire_lane_footprint_min_m2`` (3 000 m²).
-
-    Examples
-    --------
-    >>> needs_fire_lanes("C_12", 36 * 96), needs_fire_lanes("C_12", 24 * 72)
-    (True, False)
-    >>> needs_fire_lanes("E_H", 1000.0), needs_fire_lanes("D_12", 5000.0)
-    (True, False)
-    """
-    hazard, _, grade = fire_class_.partition("_")
-    if hazard == "civil":
-        return False
-    if grade == "H":
-        return True
-    hazards = _rules()["fire_lane_hazards"].split(";")
-    return hazard in hazards and footprint_m2 > fire_rule("fire_lane_footprint_min_m2")
 
 
 # -- local profiles -----------------------------------------------------------------------
@@ -370,6 +211,27 @@ def default_profile(park_name: str) -> str | None:
 
 
 # -- indicator rulesets -------------------------------------------------------------------
+@cache
+def crosswalk_2002_2017() -> dict[str, list[str]]:
+    """GB/T 4754-2002 division → GB/T 4754-2017 division(s), main one first.
+
+    From the ``code_2017`` column of ``indicators_cn_gy_2008.csv``.
+
+    Examples
+    --------
+    >>> crosswalk_2002_2017()["35"], crosswalk_2002_2017()["41"]
+    (['34'], ['40', '34'])
+    """
+    table = read_table("indicators_cn_gy_2008.csv")
+    return {c: v.split(";") for c, v in zip(table["code"], table["code_2017"], strict=True)}
+
+
+def fallback_admin_share() -> float:
+    """The 2008 admin-share limit (``indicators_globals.csv``), to size offices by."""
+    table = read_table("indicators_globals.csv").set_index("key")
+    return float(table.at["admin_share_max", "value"])
+
+
 def ruleset_info(name: str | None = None) -> dict[str, str]:
     """Status, code edition and confidence of a packaged indicator ruleset.
 

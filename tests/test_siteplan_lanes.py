@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shapely.geometry import Polygon, box
 
-from parkmap._fire_lanes import check_lanes, long_sides
+from parkmap.siteplan.fire import check_lanes, long_sides
 
 PLOT = box(0, 0, 100, 60)
 ROAD = box(0, 60, 100, 76)  # the road along the plot's north edge

@@ -1,4 +1,4 @@
-"""parkmap.standards: lookups checked against the printed tables typed in the test."""
+"""parkmap.siteplan.fire and .profiles, checked against the printed tables typed here."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from parkmap import standards
 from parkmap.errors import RulesError
+from parkmap.siteplan import fire, profiles
 
 # 渝府令318号 art. 23 / art. 24 and the Q&A copy, as printed (rows by height band).
 ART_23 = {60: (3, 5, 7), 100: (5, 7, 9), 999: (7, 9, 11)}
@@ -31,7 +31,7 @@ WIDTHS = [7.0, 16.0, 16.5, 25.9, 26.0, 32.0, 32.5, 39.9, 40.0, 60.0]
 
 
 def test_road_setbacks_by_height_and_width_band():
-    cq, alt = standards.profile("cq318"), standards.profile("cq_alt_110ask")
+    cq, alt = profiles.profile("cq318"), profiles.profile("cq_alt_110ask")
     for h, w in itertools.product(HEIGHTS, WIDTHS):
         assert cq.road_setback_m(h, w) == printed(ART_23, h, w, (26, 40)), (h, w)
         assert cq.road_setback_m(h, w, kind="corner") == printed(ART_24, h, w, (26, 40))
@@ -39,7 +39,7 @@ def test_road_setbacks_by_height_and_width_band():
 
 
 def test_boundary_setbacks_half_spacing_of_art_15():
-    cq = standards.profile("cq318")
+    cq = profiles.profile("cq318")
     for h in (4.0, 8.0, 10.0, 16.0, 22.2, 24.0):
         assert cq.boundary_setback_m(h, 72) == max(0.5 * h, 4.0)
         assert cq.boundary_setback_m(h, 24, face="gable") == 4.0
@@ -50,21 +50,21 @@ def test_boundary_setbacks_half_spacing_of_art_15():
 
 
 def test_fire_class_by_hazard_grade_and_height():
-    assert standards.fire_class("丙", height_m=22.2, storeys=4) == "C_12"
-    assert standards.fire_class("丙", height_m=24.0, storeys=5) == "C_12"  # not over 24 m
-    assert standards.fire_class("C", height_m=24.1, storeys=5) == "C_H"
-    assert standards.fire_class("C", height_m=30.0, storeys=1) == "C_12"  # single storey
-    assert standards.fire_class("戊", grade="3") == "E_3"
-    assert standards.fire_class("civil", height_m=19.5, storeys=5) == "civil_12"
-    assert standards.fire_class("民用", height_m=30.0, storeys=8) == "civil_H"
+    assert fire.fire_class("丙", height_m=22.2, storeys=4) == "C_12"
+    assert fire.fire_class("丙", height_m=24.0, storeys=5) == "C_12"  # not over 24 m
+    assert fire.fire_class("C", height_m=24.1, storeys=5) == "C_H"
+    assert fire.fire_class("C", height_m=30.0, storeys=1) == "C_12"  # single storey
+    assert fire.fire_class("戊", grade="3") == "E_3"
+    assert fire.fire_class("civil", height_m=19.5, storeys=5) == "civil_12"
+    assert fire.fire_class("民用", height_m=30.0, storeys=8) == "civil_H"
     with pytest.raises(RulesError, match="unknown fire hazard"):
-        standards.fire_class("X")
+        fire.fire_class("X")
     with pytest.raises(RulesError, match="no fire class"):
-        standards.fire_class("A", grade="3")
+        fire.fire_class("A", grade="3")
 
 
 def test_fire_spacing_office_is_civil():
-    s = standards.fire_spacing_m
+    s = fire.fire_spacing_m
     assert s("civil_12", "A_12") == s("B_12", "civil_12") == 25.0
     assert s("civil_12", "C_12") == 10.0
     assert s("civil_12", "C_12", support_building=True) == 6.0
@@ -78,7 +78,7 @@ def test_fire_spacing_office_is_civil():
 
 
 def test_fire_lanes_gb55037_3_4_2():
-    lanes = standards.needs_fire_lanes
+    lanes = fire.needs_fire_lanes
     assert lanes("C_12", 3000.1) and not lanes("C_12", 3000.0)
     assert lanes("A_12", 3456.0) and lanes("B_3", 3456.0)
     assert not lanes("D_12", 10_000.0) and not lanes("E_4", 10_000.0)
@@ -87,13 +87,13 @@ def test_fire_lanes_gb55037_3_4_2():
 
 
 def test_profiles_and_rulesets():
-    assert standards.default_profile("dianjiang") == "cq318"
-    assert standards.profile("cq318").value("entrance_clear_trunk_m") == 70.0
-    assert standards.profile("cq318").control_lines.at["expressway", "distance_m"] == 66.0
-    assert "渝府令第318号" in standards.profile("cq318").describe("zh")
+    assert profiles.default_profile("dianjiang") == "cq318"
+    assert profiles.profile("cq318").value("entrance_clear_trunk_m") == 70.0
+    assert profiles.profile("cq318").control_lines.at["expressway", "distance_m"] == 66.0
+    assert "渝府令第318号" in profiles.profile("cq318").describe("zh")
     with pytest.raises(RulesError, match="unknown standards profile"):
-        standards.profile("beijing")
-    assert standards.ruleset_info()["ruleset"] == "cn_gy_2008"
-    assert "not verified" in standards.ruleset_info("cn_gy_2023")["values"]
+        profiles.profile("beijing")
+    assert profiles.ruleset_info()["ruleset"] == "cn_gy_2008"
+    assert "not verified" in profiles.ruleset_info("cn_gy_2023")["values"]
     with pytest.raises(RulesError, match="packaged"):
-        standards.ruleset_info("cn_gy_1999")
+        profiles.ruleset_info("cn_gy_1999")
