@@ -197,17 +197,25 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def default_profile(park_name: str) -> str | None:
+def default_profile(*names: str) -> str | None:
     """The profile a park uses by default (``standards_profiles.csv`` ``default_for``).
+
+    ``names`` are the park's names (id, English, Chinese); a profile is the default when
+    one of its ``default_for`` keys appears in one of them (case-insensitive).
 
     Examples
     --------
-    >>> default_profile("dianjiang"), default_profile("elsewhere")
-    ('cq318', None)
+    >>> default_profile("Dianjiang transformation demonstration industrial park")
+    'cq318'
+    >>> default_profile("elsewhere") is None
+    True
     """
-    table = profiles()
-    hits = [p for p, parks in table["default_for"].items() if park_name in parks.split(";")]
-    return hits[0] if hits else None
+    texts = [str(n).casefold() for n in names if n]
+    for name, keys in profiles()["default_for"].items():
+        for key in filter(None, keys.split(";")):
+            if any(key.casefold() in text for text in texts):
+                return name
+    return None
 
 
 # -- indicator rulesets -------------------------------------------------------------------
