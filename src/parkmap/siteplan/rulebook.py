@@ -117,8 +117,9 @@ class Rulebook:
                 f"控制指标 {rules.ruleset}：地方表（{rules.source}）",
             )
             return
+        default = " (the default)" if ruleset_info()["ruleset"] == rules.ruleset else ""
         self.note(
-            f"Ruleset {rules.ruleset}: {info['status']}; values: {info['values']}; "
+            f"Ruleset {rules.ruleset}{default}: {info['status']}; values: {info['values']}; "
             f"confidence {info['confidence']}",
             f"控制指标 {rules.ruleset}：{info['name_zh']}；{info['status']}；"
             f"可信度 {info['confidence']}",
