@@ -1,6 +1,7 @@
 """The package's shape: layering, private names, module size, light start-up."""
 
 import ast
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,11 @@ def test_import_contracts_hold(monkeypatch, capsys):
     from importlinter.cli import lint_imports
 
     monkeypatch.chdir(PYPROJECT.parent)  # the contract names the package by import path
+    # import-linter configures logging and disables the loggers that exist (parkmap's
+    # among them): restore them afterwards, or later tests see no parkmap log records
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            monkeypatch.setattr(logger, "disabled", logger.disabled)
     code = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
     out = capsys.readouterr().out
     assert code == 0, out
