@@ -1,0 +1,157 @@
+"""Candidate plot groups of each project: connected, in one sub-park, of the right size.
+
+Per sub-park, every connected group of plots whose area stays within the largest upper
+bound of the projects that may go there is listed level by level (one plot, two, ...),
+until a level would exceed ``enumeration_limit`` groups. A project whose groups all fit
+in the completed levels (its upper bound is below the smallest area of one plot more)
+has an exhaustive list; the others also get groups grown from each plot towards its
+nearest neighbours, and the answer is then optimal among the candidates only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from parkmap.allocation.supply import Supply
+
+__all__ = ["Candidates", "candidate_groups"]
+
+
+@dataclass
+class Candidates:
+    """Candidate groups of every project in the solver.
+
+    Attributes
+    ----------
+    project : numpy.ndarray of int
+        Row of the demand table each candidate belongs to.
+    plots : list of tuple of int
+        Plot positions of each candidate, sorted.
+    area_mu : numpy.ndarray
+        Plot area of each candidate, 亩.
+    subpark : list of str
+        Sub-park of each candidate.
+    exhaustive : dict
+        ``{row: bool}``: whether the project's candidate list holds every feasible group.
+    """
+
+    project: np.ndarray
+    plots: list[tuple[int, ...]]
+    area_mu: np.ndarray
+    subpark: list[str]
+    exhaustive: dict[int, bool]
+
+
+def _levels(members: list[int], nbrs, area, bound: float, limit: int):
+    """Connected groups within ``bound`` 亩, level by level; the last complete level."""
+    groups: dict[frozenset, float] = {}
+    level = {frozenset([i]): area[i] for i in members if area[i] <= bound + 1e-9}
+    size = 0
+    while level:
+        if len(groups) + len(level) > limit:
+            return groups, size
+        groups.update(level)
+        size += 1
+        nxt: dict[frozenset, float] = {}
+        for group, total in level.items():
+            frontier = set().union(*(nbrs[i] for i in group)) - group
+            for j in frontier:
+                new_total = total + area[j]
+                if new_total <= bound + 1e-9:
+                    key = group | {j}
+                    if key not in nxt and key not in groups:
+                        nxt[key] = new_total
+            if len(groups) + len(nxt) > limit:
+                return groups, size
+        level = nxt
+    return groups, None  # None: every level done
+
+
+def _grow(seed: int, nbrs, area, centroid, demand: float, upper: float, ok) -> frozenset | None:
+    """Grow a group from ``seed`` by the nearest eligible neighbour until it covers demand."""
+    group = {seed}
+    total = area[seed]
+    while total < demand - 1e-9:
+        frontier = [j for j in set().union(*(nbrs[i] for i in group)) - group if ok[j]]
+        if not frontier:
+            return None
+        j = min(frontier, key=lambda k: (np.hypot(*(centroid[k] - centroid[seed])), k))
+        group.add(j)
+        total += area[j]
+    return frozenset(group) if total <= upper + 1e-9 else None
+
+
+def candidate_groups(demand: pd.DataFrame, supply: Supply, limit: int, per_project: int):
+    """Candidate groups of the demand table's ``candidate`` rows.
+
+    Returns
+    -------
+    Candidates
+    """
+    plots = supply.plots
+    area = plots["area_mu"].to_numpy(dtype=float)
+    far = plots["far"].to_numpy(dtype=float)
+    centroid = np.column_stack(
+        [plots.geometry.centroid.x.to_numpy(), plots.geometry.centroid.y.to_numpy()]
+    ) if len(plots) else np.zeros((0, 2))
+    by_subpark = {
+        sid: sorted(idx.tolist()) for sid, idx in plots.groupby("subpark").indices.items()
+    }
+    rows = demand.index[demand["state"] == "candidate"].tolist()
+    bound: dict[str, float] = {}
+    for r in rows:
+        for sid in demand.at[r, "allowed_subparks"]:
+            bound[sid] = max(bound.get(sid, 0.0), float(demand.at[r, "upper_mu"]))
+    listed = {
+        sid: _levels(by_subpark.get(sid, []), supply.neighbours, area, b, limit)
+        for sid, b in sorted(bound.items())
+    }
+    out_project, out_plots, out_area, out_subpark = [], [], [], []
+    exhaustive: dict[int, bool] = {}
+    for r in rows:
+        d, u = float(demand.at[r, "demand_mu"]), float(demand.at[r, "upper_mu"])
+        far_min = float(demand.at[r, "far_min"])
+        ok = np.ones(len(plots), bool) if np.isnan(far_min) else ~(far < far_min - 1e-9)
+        found: dict[frozenset, tuple[float, str]] = {}
+        complete = True
+        for sid in demand.at[r, "allowed_subparks"]:
+            groups, last = listed.get(sid, ({}, None))
+            members = by_subpark.get(sid, [])
+            for g, total in groups.items():
+                if d - 1e-9 <= total <= u + 1e-9 and all(ok[i] for i in g):
+                    found[g] = (total, sid)
+            if last is not None and _more_fit(members, area, last, u):
+                complete = False
+                for seed in members:
+                    if ok[seed]:
+                        g = _grow(seed, supply.neighbours, area, centroid, d, u, ok)
+                        if g is not None and g not in found:
+                            found[g] = (float(area[list(g)].sum()), sid)
+        ranked = sorted(found.items(), key=lambda kv: (kv[1][0] - d, len(kv[0]), sorted(kv[0])))
+        if len(ranked) > per_project:
+            complete = False
+            ranked = ranked[:per_project]
+        exhaustive[r] = complete
+        for g, (total, sid) in ranked:
+            out_project.append(r)
+            out_plots.append(tuple(sorted(g)))
+            out_area.append(total)
+            out_subpark.append(sid)
+    return Candidates(
+        np.asarray(out_project, dtype=int),
+        out_plots,
+        np.asarray(out_area, dtype=float),
+        out_subpark,
+        exhaustive,
+    )
+
+
+def _more_fit(members: list[int], area: np.ndarray, last: int, upper: float) -> bool:
+    """Whether a group of ``last + 1`` plots of the sub-park could stay within ``upper``."""
+    if len(members) <= last:
+        return False
+    smallest = np.sort(area[members])[: last + 1].sum()
+    return smallest <= upper + 1e-9
