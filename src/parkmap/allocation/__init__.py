@@ -1,4 +1,4 @@
-"""Project allocation: can a park's pipeline fit, and where do the projects go?
+"""Project allocation: whether a park's pipeline fits, and where the projects go.
 
 :func:`allocate` places the projects of a park (its ``projects`` layer or an imported
 list) on the plots of a layout: each project gets one plot or a group of touching

@@ -48,8 +48,11 @@ def _project_rows(demand, cand: Candidates, solution: Solution, supply: Supply):
                 row["state"], row["reason"] = "placed", _join(flag, "placed")
             elif r in has_cand:
                 row["state"] = "unplaced"
-                row["reason"] = _join(flag, "its candidate plots went to projects of higher "
-                                      "priority or to a packing that places more")
+                row["reason"] = _join(
+                    flag,
+                    "its candidate plots went to projects of higher "
+                    "priority or to a packing that places more",
+                )
             else:
                 row["state"] = "unplaced"
                 row["reason"] = _join(flag, _no_group_reason(rec))
@@ -105,9 +108,20 @@ def _plot_layer(supply: Supply, projects: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _unplaced_layer(park, projects: pd.DataFrame, crs) -> gpd.GeoDataFrame:
-    rows = projects[~projects["placed"]]
-    cols = ["id", "name_zh", "name_en", "status", "investment_yi", "demand_mu",
-            "demand_source", "subpark", "allowed_subparks", "state", "reason"]
+    rows = projects.loc[~projects["placed"].astype(bool).to_numpy()]
+    cols = [
+        "id",
+        "name_zh",
+        "name_en",
+        "status",
+        "investment_yi",
+        "demand_mu",
+        "demand_source",
+        "subpark",
+        "allowed_subparks",
+        "state",
+        "reason",
+    ]
     frame = rows[cols].reset_index(drop=True)
     layer = park.get("projects") if hasattr(park, "get") else None
     geoms = [None] * len(frame)
@@ -179,8 +193,10 @@ def _notes(projects, solution, rules: AllocationRules, cand, supply, where) -> l
     if np.isnan(supply.plots["far"].to_numpy(dtype=float)).all():
         notes.append("FAR not checked: the plots carry no FAR")
     else:
-        notes.append("FAR: a plot qualifies when the layout's buildings reach the industry's "
-                     "minimum (2008 national table read through its 2017 crosswalk)")
+        notes.append(
+            "FAR: a plot qualifies when the layout's buildings reach the industry's "
+            "minimum (2008 national table read through its 2017 crosswalk)"
+        )
     if projects["investment_min_wan_per_mu"].isna().all():
         notes.append("investment intensity not checked: the indicator ruleset sets no minimum")
     partial = sum(1 for ok in cand.exhaustive.values() if not ok)
@@ -190,8 +206,10 @@ def _notes(projects, solution, rules: AllocationRules, cand, supply, where) -> l
             "enumeration_limit, candidates_per_project): optimal among the candidates only"
         )
     if solution.optimal:
-        notes.append(f"solver: HiGHS via scipy.optimize.milp, proven optimal over the "
-                     f"candidates ({solution.components} sub-problems)")
+        notes.append(
+            f"solver: HiGHS via scipy.optimize.milp, proven optimal over the "
+            f"candidates ({solution.components} sub-problems)"
+        )
     else:
         gap = "unknown" if np.isnan(solution.gap) else f"{solution.gap:.2%}"
         notes.append(f"solver: stopped by the time limit ({rules.time_limit_s:g} s); gap {gap}")
@@ -204,9 +222,18 @@ def assemble(park, supply, demand, cand, solution, rules, indicator, statuses, w
     projects = _project_rows(demand, cand, solution, supply)
     if not len(projects):
         projects = pd.DataFrame(
-            columns=[*demand.columns, "plots", "allocated_mu", "absorbed_road_mu",
-                     "far_lowest", "subpark", "placed", "n_plots", "indicator_check"]
-        )
+            columns=[
+                *demand.columns,
+                "plots",
+                "allocated_mu",
+                "absorbed_road_mu",
+                "far_lowest",
+                "subpark",
+                "placed",
+                "n_plots",
+                "indicator_check",
+            ]
+        ).astype({"placed": bool, "demand_mu": float, "allocated_mu": float})
     crs = park.crs
     balance = _balance(park, supply, projects)
     zh, en = _headline(projects, balance, statuses)
@@ -244,4 +271,3 @@ def assemble(park, supply, demand, cand, solution, rules, indicator, statuses, w
         crs=str(crs.to_string() if hasattr(crs, "to_string") else crs),
         rules=rules.as_dict(),
     )
-

@@ -94,9 +94,13 @@ def candidate_groups(demand: pd.DataFrame, supply: Supply, limit: int, per_proje
     plots = supply.plots
     area = plots["area_mu"].to_numpy(dtype=float)
     far = plots["far"].to_numpy(dtype=float)
-    centroid = np.column_stack(
-        [plots.geometry.centroid.x.to_numpy(), plots.geometry.centroid.y.to_numpy()]
-    ) if len(plots) else np.zeros((0, 2))
+    centroid = (
+        np.column_stack(
+            [plots.geometry.centroid.x.to_numpy(), plots.geometry.centroid.y.to_numpy()]
+        )
+        if len(plots)
+        else np.zeros((0, 2))
+    )
     by_subpark = {
         sid: sorted(idx.tolist()) for sid, idx in plots.groupby("subpark").indices.items()
     }

@@ -279,9 +279,7 @@ def _allowed(rec: dict, divisions: dict, known: set, rules: AllocationRules) -> 
         if fits or rules.named_overrides:
             rec["allowed_subparks"] = [named]
             if not fits and rec["state"] == "candidate":
-                rec["reason"] = (
-                    f"named sub-park; industry {code or '(none)'} not in its crosswalk"
-                )
+                rec["reason"] = f"named sub-park; industry {code or '(none)'} not in its crosswalk"
             return
         rec["allowed_subparks"] = []
         _fail(rec, f"industry {code or '(none)'} does not fit its named sub-park {named}")

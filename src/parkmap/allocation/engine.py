@@ -17,7 +17,7 @@ from parkmap.allocation.result import Allocation
 from parkmap.allocation.rules import STATUSES, AllocationRules, allocation_rules
 from parkmap.allocation.solver import solve
 from parkmap.allocation.supply import Supply, plot_supply
-from parkmap.errors import ValidationError
+from parkmap.errors import RulesError
 
 __all__ = ["allocate"]
 
@@ -86,16 +86,16 @@ def allocate(
 
     Raises
     ------
-    parkmap.errors.ValidationError
-        On a status outside the ``projects.status`` vocabulary.
-    parkmap.errors.RulesError, parkmap.errors.DataFileError
-        On bad rules or input files.
+    parkmap.errors.RulesError
+        On a status outside the ``projects.status`` vocabulary, or bad rules.
+    parkmap.errors.DataFileError
+        On a bad project list, layout file or rules table.
     """
     rules = _rules(rules)
     statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
-        raise ValidationError(f"unknown project status {bad[0]!r}; use one of {STATUSES}")
+        raise RulesError(f"statuses: unknown project status {bad[0]!r}; use one of {STATUSES}")
     notes: list[str] = []
     if layout is None:
         import parkmap
@@ -116,9 +116,7 @@ def allocate(
     demand, more = project_demand(frame, subparks, statuses, rules, indicator, _held_m2(park))
     notes += more
     _too_big(demand, supply)
-    cand = candidate_groups(
-        demand, supply, rules.enumeration_limit, rules.candidates_per_project
-    )
+    cand = candidate_groups(demand, supply, rules.enumeration_limit, rules.candidates_per_project)
     tiers = sorted(set(demand["tier"]))
     weight = 1.0 + rules.rank_bonus * (1.0 - demand["rank"].to_numpy(dtype=float))
     solution = solve(
@@ -130,9 +128,7 @@ def allocate(
         time_limit_s=rules.time_limit_s,
         mip_rel_gap=rules.mip_rel_gap,
     )
-    return assemble(
-        park, supply, demand, cand, solution, rules, indicator, statuses, where, notes
-    )
+    return assemble(park, supply, demand, cand, solution, rules, indicator, statuses, where, notes)
 
 
 def _components_mu(supply: Supply) -> dict[str, float]:

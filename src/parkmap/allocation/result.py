@@ -88,8 +88,11 @@ class Allocation:
         return str(self.summary.get("headline_en", ""))
 
     def to_dict(self) -> dict:
-        """The JSON contract: ``schema_version``, ``crs``, ``projects``, ``balance``,
-        ``summary``, ``notes``, ``rules``."""
+        """The JSON contract of the allocation.
+
+        Keys: ``schema_version``, ``crs``, ``projects``, ``balance``, ``summary``,
+        ``notes`` and ``rules``.
+        """
         projects = [
             {
                 "id": r["id"],
@@ -131,9 +134,7 @@ class Allocation:
         cols = ["subpark", "subpark_name", "supply_mu", "demand_mu", "allocated_mu", "surplus_mu"]
         a, b = self.balance[cols], other.balance[cols]
         merged = a.merge(b, on=["subpark", "subpark_name"], how="outer", suffixes=labels)
-        merged = merged.rename(
-            columns={f"{c}{s}": f"{c}_{s}" for c in cols[2:] for s in labels}
-        )
+        merged = merged.rename(columns={f"{c}{s}": f"{c}_{s}" for c in cols[2:] for s in labels})
         for c in ("demand_mu", "allocated_mu", "surplus_mu"):
             merged[f"{c}_change"] = merged[f"{c}_{labels[1]}"].fillna(0) - merged[
                 f"{c}_{labels[0]}"

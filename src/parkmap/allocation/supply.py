@@ -99,7 +99,9 @@ def plot_supply(layout, crs, *, min_contact_m: float) -> Supply:
     out["id"] = out["id"].astype(str)
     out["subpark"] = out["subpark"].astype(str)
     if out["id"].duplicated().any():
-        raise DataFileError(f"{source}: plot id {out['id'][out['id'].duplicated()].iloc[0]!r} repeats")
+        raise DataFileError(
+            f"{source}: plot id {out['id'][out['id'].duplicated()].iloc[0]!r} repeats"
+        )
     if "far" not in out.columns:
         out["far"] = np.nan
     out["area_mu"] = shapely.area(out.geometry.array) / _M2_PER_MU
@@ -150,9 +152,10 @@ def _inserted_roads(roads):
 def _across(gi, gj, gap, lines, polys, min_contact_m) -> float | None:
     """Road area absorbed when plots gi and gj face each other across an inserted road."""
     for line, poly in zip(lines, polys, strict=True):
-        if not (shapely.intersects(poly, gi.buffer(_TOL_M)) and shapely.intersects(
-            poly, gj.buffer(_TOL_M)
-        )):
+        if not (
+            shapely.intersects(poly, gi.buffer(_TOL_M))
+            and shapely.intersects(poly, gj.buffer(_TOL_M))
+        ):
             continue
         facing = shapely.length(shapely.intersection(gj.boundary, gi.buffer(gap + _TOL_M)))
         if facing < min_contact_m:
