@@ -203,7 +203,7 @@ def _notes(projects, solution, rules: AllocationRules, cand, supply, where) -> l
     if partial:
         notes.append(
             f"candidate groups not exhaustive for {partial} project(s) (rules: [groups] "
-            "enumeration_limit, candidates_per_project): optimal among the candidates only"
+            "enumeration_limit, candidate_budget): optimal among the candidates only"
         )
     if solution.optimal:
         notes.append(

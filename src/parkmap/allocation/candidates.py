@@ -45,43 +45,86 @@ class Candidates:
     exhaustive: dict[int, bool]
 
 
-def _levels(members: list[int], nbrs, area, bound: float, limit: int):
-    """Connected groups within ``bound`` 亩, level by level; the last complete level."""
-    groups: dict[frozenset, float] = {}
-    level = {frozenset([i]): area[i] for i in members if area[i] <= bound + 1e-9}
+def _levels(members: list[int], nbrs, area, far, bound: float, limit: int):
+    """Connected groups within ``bound`` 亩, level by level; the last complete level.
+
+    Returns ``{group: (area, lowest FAR)}`` and the size of the last complete level
+    (None when every level was listed).
+    """
+    groups: dict[frozenset, tuple[float, float]] = {}
+    level = {frozenset([i]): (area[i], far[i]) for i in members if area[i] <= bound + 1e-9}
     size = 0
     while level:
         if len(groups) + len(level) > limit:
             return groups, size
         groups.update(level)
         size += 1
-        nxt: dict[frozenset, float] = {}
-        for group, total in level.items():
+        nxt: dict[frozenset, tuple[float, float]] = {}
+        for group, (total, low) in level.items():
             frontier = set().union(*(nbrs[i] for i in group)) - group
             for j in frontier:
                 new_total = total + area[j]
                 if new_total <= bound + 1e-9:
                     key = group | {j}
-                    if key not in nxt and key not in groups:
-                        nxt[key] = new_total
+                    if key not in nxt:
+                        nxt[key] = (new_total, min(low, far[j]))
             if len(groups) + len(nxt) > limit:
                 return groups, size
         level = nxt
     return groups, None  # None: every level done
 
 
-def _grow(seed: int, nbrs, area, centroid, demand: float, upper: float, ok) -> frozenset | None:
+def _grow(seed: int, nbrs, area, cx, cy, demand: float, upper: float, ok) -> frozenset | None:
     """Grow a group from ``seed`` by the nearest eligible neighbour until it covers demand."""
     group = {seed}
+    frontier: set[int] = {j for j in nbrs[seed] if ok[j]}
     total = area[seed]
+    x0, y0 = cx[seed], cy[seed]
     while total < demand - 1e-9:
-        frontier = [j for j in set().union(*(nbrs[i] for i in group)) - group if ok[j]]
         if not frontier:
             return None
-        j = min(frontier, key=lambda k: (np.hypot(*(centroid[k] - centroid[seed])), k))
+        j = min(frontier, key=lambda k: ((cx[k] - x0) ** 2 + (cy[k] - y0) ** 2, k))
         group.add(j)
+        frontier.discard(j)
+        frontier.update(k for k in nbrs[j] if ok[k] and k not in group)
         total += area[j]
     return frozenset(group) if total <= upper + 1e-9 else None
+
+
+def _seeds(members: list[int], most: int) -> list[int]:
+    """At most ``most`` seed plots spread evenly over the sub-park's plots (sorted by id)."""
+    if len(members) <= most:
+        return members
+    step = len(members) / most
+    return [members[int(k * step)] for k in range(most)]
+
+
+@dataclass
+class _Listing:
+    """The connected groups of one sub-park, sorted by area (then size, then plots)."""
+
+    members: list[int]
+    groups: list[tuple[int, ...]]
+    area: np.ndarray
+    far_lowest: np.ndarray
+    last: int | None
+
+    @classmethod
+    def of(cls, members, nbrs, area, far, bound, limit) -> _Listing:
+        found, last = _levels(members, nbrs, area, far, bound, limit)
+        keyed = sorted((total, len(g), tuple(sorted(g)), low) for g, (total, low) in found.items())
+        groups = [k[2] for k in keyed]
+        lowest = np.array([k[3] for k in keyed], dtype=float)
+        return cls(members, groups, np.array([k[0] for k in keyed], dtype=float), lowest, last)
+
+    def fitting(self, demand: float, upper: float, far_min: float, most: int):
+        """Up to ``most`` groups of ``demand``-``upper`` 亩 whose plots all reach far_min."""
+        lo = np.searchsorted(self.area, demand - 1e-9, side="left")
+        hi = np.searchsorted(self.area, upper + 1e-9, side="right")
+        index = np.arange(lo, hi)
+        if not np.isnan(far_min):
+            index = index[~(self.far_lowest[lo:hi] < far_min - 1e-9)]
+        return [(self.groups[k], float(self.area[k])) for k in index[:most]]
 
 
 def candidate_groups(demand: pd.DataFrame, supply: Supply, limit: int, per_project: int):
@@ -94,13 +137,9 @@ def candidate_groups(demand: pd.DataFrame, supply: Supply, limit: int, per_proje
     plots = supply.plots
     area = plots["area_mu"].to_numpy(dtype=float)
     far = plots["far"].to_numpy(dtype=float)
-    centroid = (
-        np.column_stack(
-            [plots.geometry.centroid.x.to_numpy(), plots.geometry.centroid.y.to_numpy()]
-        )
-        if len(plots)
-        else np.zeros((0, 2))
-    )
+    centre = plots.geometry.centroid
+    cx, cy = centre.x.to_numpy().tolist(), centre.y.to_numpy().tolist()
+    area_list = area.tolist()
     by_subpark = {
         sid: sorted(idx.tolist()) for sid, idx in plots.groupby("subpark").indices.items()
     }
@@ -110,7 +149,7 @@ def candidate_groups(demand: pd.DataFrame, supply: Supply, limit: int, per_proje
         for sid in demand.at[r, "allowed_subparks"]:
             bound[sid] = max(bound.get(sid, 0.0), float(demand.at[r, "upper_mu"]))
     listed = {
-        sid: _levels(by_subpark.get(sid, []), supply.neighbours, area, b, limit)
+        sid: _Listing.of(by_subpark.get(sid, []), supply.neighbours, area, far, b, limit)
         for sid, b in sorted(bound.items())
     }
     out_project, out_plots, out_area, out_subpark = [], [], [], []
@@ -119,29 +158,27 @@ def candidate_groups(demand: pd.DataFrame, supply: Supply, limit: int, per_proje
         d, u = float(demand.at[r, "demand_mu"]), float(demand.at[r, "upper_mu"])
         far_min = float(demand.at[r, "far_min"])
         ok = np.ones(len(plots), bool) if np.isnan(far_min) else ~(far < far_min - 1e-9)
-        found: dict[frozenset, tuple[float, str]] = {}
+        found: dict[tuple, tuple[float, str]] = {}
         complete = True
         for sid in demand.at[r, "allowed_subparks"]:
-            groups, last = listed.get(sid, ({}, None))
-            members = by_subpark.get(sid, [])
-            for g, total in groups.items():
-                if d - 1e-9 <= total <= u + 1e-9 and all(ok[i] for i in g):
-                    found[g] = (total, sid)
-            if last is not None and _more_fit(members, area, last, u):
+            listing = listed[sid]
+            for g, total in listing.fitting(d, u, far_min, per_project + 1):
+                found[g] = (total, sid)
+            if listing.last is not None and _more_fit(listing.members, area, listing.last, u):
                 complete = False
-                for seed in members:
+                for seed in _seeds(listing.members, 4 * per_project):
                     if ok[seed]:
-                        g = _grow(seed, supply.neighbours, area, centroid, d, u, ok)
-                        if g is not None and g not in found:
-                            found[g] = (float(area[list(g)].sum()), sid)
-        ranked = sorted(found.items(), key=lambda kv: (kv[1][0] - d, len(kv[0]), sorted(kv[0])))
+                        g = _grow(seed, supply.neighbours, area_list, cx, cy, d, u, ok)
+                        if g is not None and tuple(sorted(g)) not in found:
+                            found[tuple(sorted(g))] = (float(area[list(g)].sum()), sid)
+        ranked = sorted(found.items(), key=lambda kv: (kv[1][0] - d, len(kv[0]), kv[0]))
         if len(ranked) > per_project:
             complete = False
             ranked = ranked[:per_project]
         exhaustive[r] = complete
         for g, (total, sid) in ranked:
             out_project.append(r)
-            out_plots.append(tuple(sorted(g)))
+            out_plots.append(g)
             out_area.append(total)
             out_subpark.append(sid)
     return Candidates(

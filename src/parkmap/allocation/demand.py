@@ -10,6 +10,7 @@ sub-park, already holding land, needing none) get a ``state`` and a ``reason`` h
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +201,17 @@ def project_demand(
     priority = _number(chosen, "priority")
     rows = []
     notes: list[str] = []
+
+    @cache
+    def far_of(code):
+        return division_threshold(code, indicator, "far_min")
+
+    @cache
+    def invest_of(code):
+        if "investment_min_wan_per_mu" not in indicator.table.columns:
+            return np.nan
+        return division_threshold(code, indicator, "investment_min_wan_per_mu")[0]
+
     ranks = np.ones(len(chosen))
     for st in set(chosen["status"]):
         mask = (chosen["status"] == st).to_numpy()
@@ -229,17 +241,13 @@ def project_demand(
         _demand(rec, land_mu[k], rules)
         rec["upper_mu"] = rules.upper_mu(rec["demand_mu"]) if rec["demand_mu"] > 0 else np.nan
         _allowed(rec, divisions, known_subparks, rules)
-        rec["far_min"], ambiguous = division_threshold(code, indicator, "far_min")
+        rec["far_min"], ambiguous = far_of(code)
         if ambiguous:
             notes.append(
                 f"{pid}: division {code} maps to several 2008 FAR rows; the highest minimum "
                 f"({rec['far_min']:g}) is used"
             )
-        rec["investment_min_wan_per_mu"] = (
-            division_threshold(code, indicator, "investment_min_wan_per_mu")[0]
-            if "investment_min_wan_per_mu" in indicator.table.columns
-            else np.nan
-        )
+        rec["investment_min_wan_per_mu"] = invest_of(code)
         _intensity_cap(rec)
         _settle(rec)
         rows.append(rec)

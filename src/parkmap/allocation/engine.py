@@ -116,7 +116,10 @@ def allocate(
     demand, more = project_demand(frame, subparks, statuses, rules, indicator, _held_m2(park))
     notes += more
     _too_big(demand, supply)
-    cand = candidate_groups(demand, supply, rules.enumeration_limit, rules.candidates_per_project)
+    n_candidates = int((demand["state"] == "candidate").sum())
+    cand = candidate_groups(
+        demand, supply, rules.enumeration_limit, rules.per_project(n_candidates)
+    )
     tiers = sorted(set(demand["tier"]))
     weight = 1.0 + rules.rank_bonus * (1.0 - demand["rank"].to_numpy(dtype=float))
     solution = solve(

@@ -47,7 +47,7 @@ _KEYS: dict[tuple[str, str], tuple[str, str]] = {
     ("groups", "slack_min_mu"): ("slack_min_mu", "number"),
     ("groups", "min_contact_m"): ("min_contact_m", "number"),
     ("groups", "enumeration_limit"): ("enumeration_limit", "count"),
-    ("groups", "candidates_per_project"): ("candidates_per_project", "count"),
+    ("groups", "candidate_budget"): ("candidate_budget", "count"),
     ("solver", "time_limit_s"): ("time_limit_s", "number"),
     ("solver", "mip_rel_gap"): ("mip_rel_gap", "number"),
 }
@@ -83,8 +83,10 @@ class AllocationRules:
         A group may exceed the demand by ``max(slack_fraction × demand, slack_min_mu)`` 亩.
     min_contact_m : float
         Shared boundary, m, for two plots to count as touching.
-    enumeration_limit, candidates_per_project : int
-        Limits of the candidate-group generation.
+    enumeration_limit : int
+        Connected groups listed per sub-park before growing groups instead.
+    candidate_budget : int
+        Candidate groups kept in all (each project keeps at least 10).
     time_limit_s, mip_rel_gap : float
         Solver time limit, s, and the relative gap at which it may stop.
     source : str
@@ -103,10 +105,14 @@ class AllocationRules:
     slack_min_mu: float
     min_contact_m: float
     enumeration_limit: int
-    candidates_per_project: int
+    candidate_budget: int
     time_limit_s: float
     mip_rel_gap: float
     source: str
+
+    def per_project(self, projects: int) -> int:
+        """Candidate groups each of ``projects`` projects keeps."""
+        return max(10, self.candidate_budget // max(projects, 1))
 
     def upper_mu(self, demand_mu: float) -> float:
         """The largest group area, 亩, a project of ``demand_mu`` may receive."""
@@ -145,7 +151,7 @@ class AllocationRules:
             "slack_min_mu": self.slack_min_mu,
             "min_contact_m": self.min_contact_m,
             "enumeration_limit": self.enumeration_limit,
-            "candidates_per_project": self.candidates_per_project,
+            "candidate_budget": self.candidate_budget,
             "time_limit_s": self.time_limit_s,
             "mip_rel_gap": self.mip_rel_gap,
         }

@@ -197,8 +197,13 @@ def solve(cand: Candidates, tier, weight, demand, tiers, *, time_limit_s, mip_re
     d = np.asarray(demand, dtype=float)[cand.project] if len(cand.project) else np.zeros(0)
     t = np.asarray(tier)[cand.project] if len(cand.project) else np.zeros(0, int)
     w = np.asarray(weight, dtype=float)[cand.project] if len(cand.project) else np.zeros(0)
+    left_size = float(sum(len(idx) for idx in comps))
     for idx in comps:
-        x, ok, gap, why = _stages(idx, cand, t, w, d, tiers, deadline, mip_rel_gap)
+        # each sub-problem gets a share of the time left in proportion to its size
+        share = (deadline - time.perf_counter()) * len(idx) / max(left_size, 1.0)
+        left_size -= len(idx)
+        own = time.perf_counter() + max(share, 0.0)
+        x, ok, gap, why = _stages(idx, cand, t, w, d, tiers, own, mip_rel_gap)
         g = _greedy(idx, cand, t, w, d)
         values = [np.where(t[idx] == k, w[idx] * d[idx], 0.0) for k in tiers]
         waste = cand.area_mu[idx] - d[idx]

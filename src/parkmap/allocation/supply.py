@@ -121,21 +121,26 @@ def _graph(plots: gpd.GeoDataFrame, roads, min_contact_m: float):
     row_lines, row_polys, reach = _inserted_roads(roads)
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="dwithin", distance=reach + _TOL_M)
-    pairs = [(i, j) for i, j in zip(left, right, strict=True) if i < j and subpark[i] == subpark[j]]
-    for i, j in pairs:
-        gi, gj = geoms[i], geoms[j]
-        gap = shapely.distance(gi, gj)
-        if gap <= _TOL_M:
-            contact = shapely.length(shapely.intersection(gj.boundary, gi.buffer(_TOL_M)))
-            if contact >= min_contact_m:
-                neighbours[i].add(j)
-                neighbours[j].add(i)
+    keep = (left < right) & (subpark[left] == subpark[right])
+    left, right = left[keep], right[keep]
+    gap = shapely.distance(geoms[left], geoms[right])
+    near = gap <= _TOL_M
+    grown = shapely.buffer(geoms, _TOL_M)
+    contact = np.zeros(len(left))
+    contact[near] = shapely.length(
+        shapely.intersection(shapely.boundary(geoms[right[near]]), grown[left[near]])
+    )
+    for i, j, c, is_near, g in zip(left, right, contact, near, gap, strict=True):
+        if is_near:
+            if c >= min_contact_m:
+                neighbours[i].add(int(j))
+                neighbours[j].add(int(i))
             continue
-        area = _across(gi, gj, gap, row_lines, row_polys, min_contact_m)
+        area = _across(geoms[i], geoms[j], g, row_lines, row_polys, min_contact_m)
         if area is not None:
-            neighbours[i].add(j)
-            neighbours[j].add(i)
-            absorbed[(i, j)] = area
+            neighbours[i].add(int(j))
+            neighbours[j].add(int(i))
+            absorbed[(int(i), int(j))] = area
     return neighbours, absorbed
 
 
