@@ -38,7 +38,7 @@ INDUSTRIES = (("37", "36"), ("35", "34"), ("36", "35"), ("13", "13"), ("26", "26
 STATUSES = ("under_construction", "signed", "negotiating")
 
 
-def synthetic_pipeline(n_plots: int, n_projects: int, seed: int = 0):
+def synthetic_pipeline(n_plots: int, n_projects: int, seed: int = 0, scale: float = 1.0):
     """A park of ``n_plots`` plots in 20 sub-parks and ``n_projects`` projects."""
     import parkmap
 
@@ -91,7 +91,8 @@ def synthetic_pipeline(n_plots: int, n_projects: int, seed: int = 0):
                 "id": f"pj{j:04d}",
                 "name_zh": f"项目{j:04d}",
                 "status": str(rng.choice(STATUSES, p=[0.3, 0.5, 0.2])),
-                "land_mu": float(
+                "land_mu": scale
+                * float(
                     np.round(
                         rng.choice(
                             [8, 15, 25, 40, 60, 90, 130, 200],
@@ -167,16 +168,17 @@ def run_dianjiang() -> dict:
     return report("dianjiang", seconds, result)
 
 
-def run_synthetic(n_plots: int, n_projects: int, seed: int) -> dict:
+def run_synthetic(n_plots: int, n_projects: int, seed: int, scale: float) -> dict:
     import parkmap
     import parkmap.allocation
 
-    park, plots = synthetic_pipeline(n_plots, n_projects, seed)
+    park, plots = synthetic_pipeline(n_plots, n_projects, seed, scale)
     start = time.perf_counter()
     result = parkmap.allocation.allocate(park, plots, statuses=STATUSES)
     seconds = time.perf_counter() - start
     check(result, plots)
-    return report(f"synthetic {n_projects} projects / {len(plots)} plots", seconds, result)
+    name = f"synthetic {n_projects} projects / {len(plots)} plots, demand x{scale:g}"
+    return report(name, seconds, result)
 
 
 def main() -> None:
@@ -184,11 +186,17 @@ def main() -> None:
     parser.add_argument("--plots", type=int, default=10_000)
     parser.add_argument("--projects", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--demand-scale",
+        type=float,
+        default=1.0,
+        help="multiply every project's land (3: about half the supply, sub-parks short)",
+    )
     parser.add_argument("--skip-dianjiang", action="store_true")
     args = parser.parse_args()
     if not args.skip_dianjiang:
         run_dianjiang()
-    run_synthetic(args.plots, args.projects, args.seed)
+    run_synthetic(args.plots, args.projects, args.seed, args.demand_scale)
 
 
 if __name__ == "__main__":

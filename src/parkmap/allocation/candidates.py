@@ -4,8 +4,10 @@ Per sub-park, every connected group of plots whose area stays within the largest
 bound of the projects that may go there is listed level by level (one plot, two, ...),
 until a level would exceed ``enumeration_limit`` groups. A project whose groups all fit
 in the completed levels (its upper bound is below the smallest area of one plot more)
-has an exhaustive list; the others also get groups grown from each plot towards its
-nearest neighbours, and the answer is then optimal among the candidates only.
+has an exhaustive list; the others also get groups grown from seed plots (at most four
+times the groups a project keeps, spread over the sub-park) towards their nearest
+neighbours, and the answer is then optimal among the candidates only. Each project
+keeps its least wasteful groups, up to the rules' share of the candidate budget.
 """
 
 from __future__ import annotations
