@@ -384,3 +384,44 @@ def test_greedy_stands_in_only_when_the_solver_has_no_answer(tmp_path):
     assert result.summary["solver"] == "greedy" and not result.summary["optimal"]
     assert any("greedy answer kept" in n for n in result.notes)
     assert result.projects["state"].iloc[0] == "placed"
+
+
+# -- renderings and the command line ----------------------------------------------------------
+def test_renderings(dianjiang_allocation, tmp_path):
+    result = dianjiang_allocation
+    text = result.render("table", "zh")
+    assert "园中园用地平衡" in text and result.summary["headline_zh"] in text
+    assert all(note in text for note in result.notes)
+    csv = result.render("csv", "en")
+    assert csv.splitlines()[0].startswith("id,name,status,investment_yi,demand_mu")
+    assert len(csv.splitlines()) == len(result.projects) + 1
+    path = result.to_xlsx(tmp_path / "a.xlsx")
+    assert set(pd.read_excel(path, sheet_name=None)) == {"about", "projects", "balance"}
+
+
+def test_cli_allocate(dianjiang_layout, tmp_path):
+    from click.testing import CliRunner
+
+    from parkmap.cli import cli
+
+    _, layout = dianjiang_layout
+    layout_file = tmp_path / "layout.gpkg"
+    layout.save(layout_file)
+    out, html = tmp_path / "allocation.gpkg", tmp_path / "allocation.html"
+    args = ["allocate", "--layout", str(layout_file), "--status", "signed"]
+    args += ["--status", "negotiating", "--format", "json", "-o", str(out), "--map", str(html)]
+    run = CliRunner().invoke(cli, args)
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.stdout)
+    assert doc["summary"]["statuses"] == ["signed", "negotiating"]
+    plots = gpd.read_file(out, layer="allocation")
+    unplaced = gpd.read_file(out, layer="unplaced_projects")
+    placed = [p for q in doc["projects"] if q["placed"] for p in q["plots"]]
+    assert sorted(plots.loc[plots["project"].notna(), "id"]) == sorted(placed)
+    assert len(unplaced) == sum(not q["placed"] for q in doc["projects"])
+    page = html.read_text(encoding="utf-8")
+    assert doc["summary"]["headline_en"].split(";")[0] in page or "Projects not placed" in page
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 1 and "exists" in again.output
+    bad = CliRunner().invoke(cli, ["allocate", "--layout", str(layout_file), "--format", "xlsx"])
+    assert bad.exit_code == 2 and "--table-output" in bad.output

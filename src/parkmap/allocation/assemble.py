@@ -11,6 +11,7 @@ from parkmap.allocation.result import Allocation
 from parkmap.allocation.rules import AllocationRules
 from parkmap.allocation.solver import Solution
 from parkmap.allocation.supply import Supply
+from parkmap.vocab import label
 
 __all__ = ["assemble"]
 
@@ -144,7 +145,11 @@ def _balance(park, supply: Supply, projects: pd.DataFrame) -> pd.DataFrame:
     allocated = placed.groupby("subpark")["allocated_mu"].sum()
     keys = sorted(set(names) | set(supply_mu.index) | set(demand_mu.index))
     table = pd.DataFrame({"subpark": keys})
-    table["subpark_name"] = [names.get(k) for k in keys]
+    shown = [names.get(k) for k in keys]
+    twice = {n for n in shown if n is not None and shown.count(n) > 1}
+    table["subpark_name"] = [
+        f"{n} ({k})" if n in twice else n for n, k in zip(shown, keys, strict=True)
+    ]
     table["supply_mu"] = [float(supply_mu.get(k, 0.0)) for k in keys]
     table["demand_mu"] = [float(demand_mu.get(k, 0.0)) for k in keys]
     table["allocated_mu"] = [float(allocated.get(k, 0.0)) for k in keys]
@@ -157,9 +162,10 @@ def _headline(projects, balance, statuses) -> tuple[str, str]:
     n = len(projects)
     need = projects["demand_mu"].fillna(0).sum()
     placed = int(projects["placed"].sum())
-    which = " + ".join(statuses)
-    en = f"{n} {which} projects need {need:,.0f} 亩; {placed} placed"
-    zh = f"{n}个项目（{which}）需地{need:,.0f}亩，落位{placed}个"
+    which_en = " + ".join(label("status", s)[1] for s in statuses)
+    which_zh = "、".join(label("status", s)[0] for s in statuses)
+    en = f"{n} {which_en} projects need {need:,.0f} 亩; {placed} placed"
+    zh = f"{which_zh}项目{n}个需地{need:,.0f}亩，落位{placed}个"
     short = balance[balance["surplus_mu"] < 0].sort_values("surplus_mu")
     if len(short):
         worst = short.iloc[0]
@@ -270,4 +276,9 @@ def assemble(park, supply, demand, cand, solution, rules, indicator, statuses, w
         notes=notes,
         crs=str(crs.to_string() if hasattr(crs, "to_string") else crs),
         rules=rules.as_dict(),
+        crs_name=str(getattr(crs, "name", "")),
+        park_name_zh=str(park.metadata.get("name_zh", "")),
+        park_name_en=str(park.metadata.get("name_en", "")),
+        illustrative=bool(park.metadata.get("illustrative", False)),
+        data_source=getattr(park, "source", None),
     )

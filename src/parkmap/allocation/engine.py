@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from parkmap import siteplan
 from parkmap.allocation.assemble import assemble
 from parkmap.allocation.candidates import candidate_groups
 from parkmap.allocation.demand import project_demand, read_projects
@@ -98,16 +99,12 @@ def allocate(
         raise RulesError(f"statuses: unknown project status {bad[0]!r}; use one of {STATUSES}")
     notes: list[str] = []
     if layout is None:
-        import parkmap
-
         log.info("allocate: laying out the park's available land with the default settings")
-        layout = parkmap.layout(park)
+        layout = siteplan.layout(park)
         notes.append("supply: the plots of parkmap's own layout of the available land (defaults)")
     indicator = getattr(layout, "rules", None)
     if indicator is None or not hasattr(indicator, "thresholds"):
-        import parkmap
-
-        indicator = parkmap.indicator_rules()
+        indicator = siteplan.indicator_rules()
     supply = plot_supply(layout, park.crs, min_contact_m=rules.min_contact_m)
     frame, where = _project_frame(park, projects)
     subparks = park.get("subparks")
