@@ -150,7 +150,8 @@ def _stages(idx, cand, tier, weight, demand, tiers, deadline, gap):
             continue
         left = deadline - time.perf_counter()
         if left <= 0:
-            return x, False, worst, ["time limit reached before a stage began"]
+            # a stage never ran: its bound is unknown, and so is the gap
+            return x, False, np.nan, [f"time limit reached before stage {k + 1} began"]
         res = milp(
             c,
             integrality=np.ones(len(idx)),
@@ -214,6 +215,8 @@ def solve(cand: Candidates, tier, weight, demand, tiers, *, time_limit_s, mip_re
             gap = np.nan if x is None else gap
             x = g
             ok = False
+        elif why:
+            notes.append(f"sub-problem of {len(idx)} groups: {'; '.join(why)}")
         optimal &= ok
         worst = np.nan if np.isnan(gap) or np.isnan(worst) else max(worst, gap)
         chosen.extend(int(idx[k]) for k in np.flatnonzero(x > 0.5))
