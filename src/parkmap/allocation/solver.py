@@ -104,7 +104,7 @@ def _matrix(idx: np.ndarray, cand: Candidates):
         rows.append(jrow[int(cand.project[c])])
         cols.append(col)
     shape = (len(plots) + len(projects), len(idx))
-    return sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=shape)
+    return sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=shape), jrow
 
 
 def _score(x: np.ndarray, values: list[np.ndarray], waste: np.ndarray) -> tuple:
@@ -137,9 +137,15 @@ def _greedy(idx, cand, tier, weight, demand) -> np.ndarray:
 
 
 def _stages(idx, cand, tier, weight, demand, tiers, deadline, gap):
-    """Solve one component stage by stage. Returns x, optimal, worst gap, notes."""
-    a = _matrix(idx, cand)
-    packing = LinearConstraint(a, -np.inf, np.ones(a.shape[0]))
+    """Solve one component stage by stage. Returns x, optimal, worst gap, notes.
+
+    A stage's optimum constrains the next ones. When a status stage places every
+    project of that status that has a candidate, the constraint is that each of them
+    keeps a group (sparse rows); otherwise it is a row bounding the stage's objective.
+    """
+    a, jrow = _matrix(idx, cand)
+    lower = np.full(a.shape[0], -np.inf)
+    project = cand.project[idx]
     values = [np.where(tier[idx] == t, weight[idx] * demand[idx], 0.0) for t in tiers]
     waste = cand.area_mu[idx] - demand[idx]
     objectives = [*(-v for v in values), waste]
@@ -152,6 +158,7 @@ def _stages(idx, cand, tier, weight, demand, tiers, deadline, gap):
         if left <= 0:
             # a stage never ran: its bound is unknown, and so is the gap
             return x, False, np.nan, [f"time limit reached before stage {k + 1} began"]
+        packing = LinearConstraint(a, lower, np.ones(a.shape[0]))
         res = milp(
             c,
             integrality=np.ones(len(idx)),
@@ -162,11 +169,17 @@ def _stages(idx, cand, tier, weight, demand, tiers, deadline, gap):
         if res.x is None:
             return x, False, worst, [f"stage {k + 1}: {res.message}"]
         x = np.round(res.x)
+        stage_gap = getattr(res, "mip_gap", None)
         if res.status != 0:
             optimal = False
-            worst = max(worst, float(getattr(res, "mip_gap", np.nan) or 0.0))
-        elif gap > 0:
-            worst = max(worst, float(getattr(res, "mip_gap", 0.0) or 0.0))
+            worst = np.nan if stage_gap is None else max(worst, float(stage_gap))
+        elif gap > 0 and stage_gap is not None:
+            worst = max(worst, float(stage_gap))
+        in_stage = {int(p) for p in project[c != 0]}
+        placed = {int(p) for p in project[x > 0.5]}
+        if k < len(values) and res.status == 0 and in_stage <= placed:
+            lower[[jrow[p] for p in in_stage]] = 1.0
+            continue
         achieved = float(c @ x)
         bound = achieved + abs(achieved) * _STAGE_TOL + 1e-6
         fixed.append(LinearConstraint(c.reshape(1, -1), -np.inf, bound))
