@@ -272,12 +272,19 @@ class Problem:
 
 def feature_ids(gdf: pd.DataFrame) -> pd.Series:
     """Feature ids for messages: the ``id`` column where set, else ``#<row>`` from 1."""
-    fallback = pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index, dtype=object)
+
+    def fallback() -> pd.Series:
+        rows = np.char.add("#", np.arange(1, len(gdf) + 1).astype(str)).astype(object)
+        return pd.Series(rows, index=gdf.index, dtype=object)
+
     if "id" not in gdf.columns:
-        return fallback
-    ids = gdf["id"].astype(object)
-    present = ids.notna() & (ids.astype(str).str.strip() != "")
-    return ids.where(present, fallback).astype(str)
+        return fallback()
+    ids = gdf["id"]
+    text = ids.astype(str)
+    present = ids.notna() & (text.str.strip() != "")
+    if present.all():
+        return text
+    return ids.astype(object).where(present, fallback()).astype(str)
 
 
 def _is_bool(value) -> bool:
@@ -313,15 +320,23 @@ def _check_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, layer: str
             for idx in numeric.index[numeric < col.min_value]:
                 add(idx, f"must be at least {col.min_value:g}, got {numeric[idx]:g}")
     elif col.kind == "bool":
-        for idx, value in present.items():
-            if not _is_bool(value):
-                add(idx, f"not true/false: {value!r}")
+        # each distinct value checked once; only the bad rows are visited
+        good = _per_value(present, _is_bool)
+        for idx, value in present[~good].items():
+            add(idx, f"not true/false: {value!r}")
     elif col.allowed is not None:
         allowed = set(col.allowed)
-        for idx, value in present.items():
-            if str(value) not in allowed:
-                add(idx, f"{value!r} is not one of {', '.join(col.allowed)}")
+        good = _per_value(present, lambda value: str(value) in allowed)
+        for idx, value in present[~good].items():
+            add(idx, f"{value!r} is not one of {', '.join(col.allowed)}")
     return problems
+
+
+def _per_value(values: pd.Series, test) -> np.ndarray:
+    """``test(value)`` for each value, called once per distinct value (no NA in ``values``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)
+    return results[codes]
 
 
 def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
@@ -387,32 +402,40 @@ def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
     for col_name in schema.landuse_columns:
         if col_name not in gdf.columns:
             continue
-        for idx, value in gdf[col_name].items():
-            if pd.isna(value) or str(value).strip() == "":
-                continue
-            found = lookup_code(value)
-            if found is None:
-                problems.append(
-                    Problem(
-                        "error",
-                        name,
-                        f"unknown land-use code {value!r} (expected a 2023 用地用海 code, "
-                        "a 2020-trial or GB 50137 code)",
-                        ids[idx],
-                        col_name,
-                    )
-                )
-            elif found.scheme != "2023" or found.code != str(value).strip():
-                problems.append(
-                    Problem(
-                        "warning",
-                        name,
-                        f"{found.scheme} code {value!r} read as 2023 code {found.code} "
-                        f"({found.name_zh})",
-                        ids[idx],
-                        col_name,
-                    )
-                )
+        problems.extend(_check_landuse(gdf[col_name], ids, name, col_name))
+    return problems
+
+
+def _check_landuse(values: pd.Series, ids: pd.Series, name: str, col_name: str) -> list[Problem]:
+    """Unknown land-use codes (errors) and alias codes (warnings), row by row in order.
+
+    Each distinct code is looked up once; only the rows with a problem are visited.
+    """
+    problems: list[Problem] = []
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found_of = [lookup_code(u) for u in uniques]
+    flagged = np.array(
+        [
+            str(u).strip() != "" and (f is None or f.scheme != "2023" or f.code != str(u).strip())
+            for u, f in zip(uniques, found_of, strict=True)
+        ]
+        + [False],
+        dtype=bool,
+    )
+    for position in np.flatnonzero(flagged[codes]):
+        idx, value = values.index[position], values.iloc[position]
+        found = found_of[codes[position]]
+        if found is None:
+            message = (
+                f"unknown land-use code {value!r} (expected a 2023 用地用海 code, "
+                "a 2020-trial or GB 50137 code)"
+            )
+            problems.append(Problem("error", name, message, ids[idx], col_name))
+        else:
+            message = (
+                f"{found.scheme} code {value!r} read as 2023 code {found.code} ({found.name_zh})"
+            )
+            problems.append(Problem("warning", name, message, ids[idx], col_name))
     return problems
 
 
