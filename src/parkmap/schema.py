@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parkmap.landuse import lookup_code
+from parkmap.landuse import code_problems
 
 __all__ = [
     "LAYERS",
@@ -335,10 +335,9 @@ def _check_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, layer: str
 
 
 def _per_value(values: pd.Series, test) -> np.ndarray:
-    """``test(value)`` for each value, called once per distinct value (no NA in ``values``)."""
+    """``test(value)`` for each value, called once per distinct value."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    results = np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)
-    return results[codes]
+    return np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)[codes]
 
 
 def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
@@ -404,40 +403,19 @@ def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
     for col_name in schema.landuse_columns:
         if col_name not in gdf.columns:
             continue
-        problems.extend(_check_landuse(gdf[col_name], ids, name, col_name))
-    return problems
-
-
-def _check_landuse(values: pd.Series, ids: pd.Series, name: str, col_name: str) -> list[Problem]:
-    """Unknown land-use codes (errors) and alias codes (warnings), row by row in order.
-
-    Each distinct code is looked up once; only the rows with a problem are visited.
-    """
-    problems: list[Problem] = []
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    found_of = [lookup_code(u) for u in uniques]
-    flagged = np.array(
-        [
-            str(u).strip() != "" and (f is None or f.scheme != "2023" or f.code != str(u).strip())
-            for u, f in zip(uniques, found_of, strict=True)
-        ]
-        + [False],
-        dtype=bool,
-    )
-    for position in np.flatnonzero(flagged[codes]):
-        idx, value = values.index[position], values.iloc[position]
-        found = found_of[codes[position]]
-        if found is None:
-            message = (
-                f"unknown land-use code {value!r} (expected a 2023 用地用海 code, "
-                "a 2020-trial or GB 50137 code)"
-            )
-            problems.append(Problem("error", name, message, ids[idx], col_name))
-        else:
-            message = (
-                f"{found.scheme} code {value!r} read as 2023 code {found.code} ({found.name_zh})"
-            )
-            problems.append(Problem("warning", name, message, ids[idx], col_name))
+        for idx, value, found in code_problems(gdf[col_name]):
+            if found is None:
+                message = (
+                    f"unknown land-use code {value!r} (expected a 2023 用地用海 code, "
+                    "a 2020-trial or GB 50137 code)"
+                )
+            else:
+                message = (
+                    f"{found.scheme} code {value!r} read as 2023 code {found.code} "
+                    f"({found.name_zh})"
+                )
+            severity = "error" if found is None else "warning"
+            problems.append(Problem(severity, name, message, ids[idx], col_name))
     return problems
 
 
