@@ -259,15 +259,17 @@ def test_balance_with_a_layout_and_its_table(small_comparison):
 
 
 # -- the allocation column -------------------------------------------------------------------
-def test_allocation_is_null_with_a_note_when_parkmap_has_none(small_park, monkeypatch):
-    monkeypatch.setattr(scenario_engine, "allocation_engine", lambda: None)
+def test_allocation_is_null_with_a_note_without_it(small_park):
     result = compare(small_park, [FARMLAND_50], layout=False)
     assert all(c.allocation is None for c in result.columns)
-    assert scenario_engine.ALLOCATION_MISSING in result.notes
+    assert scenario_engine.ALLOCATION_NO_LAYOUT in result.notes
     assert result.table("allocation") is None and result.table("layout") is None
     data = result.to_dict()
     assert [s["allocation"] for s in data["scenarios"]] == [None, None]
-    assert scenario_engine.ALLOCATION_MISSING in data["notes"]
+    assert scenario_engine.ALLOCATION_NO_LAYOUT in data["notes"]
+    off = compare(small_park, [FARMLAND_50], allocation=False)
+    assert scenario_engine.ALLOCATION_OFF in off.notes and off.table("allocation") is None
+    assert off.table("layout") is not None
 
 
 class FakeAllocation:
@@ -311,11 +313,12 @@ def test_the_allocation_path_gets_each_columns_park_layout_and_options(small_par
     assert table.loc["placed", "base"] == 0 and table.loc["placed", "delta:s1"] == 1
     assert table.loc["surplus_mu:s1", "s1"] == -9.0
     assert result.to_dict()["scenarios"][1]["allocation"]["summary"]["placed"] == 1
-    assert scenario_engine.ALLOCATION_MISSING not in result.notes
+    assert not any(n.startswith("allocation") for n in result.notes)
 
 
-def test_allocation_engine_when_parkmap_has_it(small_park):
-    allocation = pytest.importorskip("parkmap.allocation")
+def test_allocation_equals_the_engine_run_directly(small_park):
+    from parkmap import allocation
+
     signed = Scenario(
         "在谈签约", allocation={"statuses": ["under_construction", "signed", "negotiating"]}
     )

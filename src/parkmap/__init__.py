@@ -14,6 +14,8 @@ The public API, used by notebooks and the command line alike (it fits on one scr
   :func:`building_templates`;
 - scenarios: :func:`compare` → :class:`Comparison`, with :class:`Scenario` and
   :func:`load_scenario`;
+- project allocation: :func:`allocate` → :class:`Allocation` (which plots each project
+  of the pipeline gets, the land balance by sub-park);
 - web maps: :func:`webmap` and :func:`save_map`;
 - :mod:`parkmap.errors` (every error is a :class:`ParkmapError`) and :mod:`parkmap.units`.
 
@@ -52,6 +54,8 @@ _API = {
     "Comparison": "parkmap.scenarios",
     "Scenario": "parkmap.scenarios",
     "load_scenario": "parkmap.scenarios",
+    "allocate": "parkmap.allocation",
+    "Allocation": "parkmap.allocation",
     "webmap": "parkmap.maps",
     "save_map": "parkmap.maps",
     "ParkmapError": "parkmap.errors",
@@ -79,6 +83,7 @@ _MOVED = {
 }
 
 __all__ = [
+    "Allocation",
     "AreaReport",
     "Availability",
     "AvailabilityRules",
@@ -91,6 +96,7 @@ __all__ = [
     "Problem",
     "Scenario",
     "__version__",
+    "allocate",
     "area_report",
     "availability",
     "building_templates",
@@ -110,6 +116,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # what static tools and IDEs see
     from parkmap import datasets, errors, units
+    from parkmap.allocation import Allocation, allocate
     from parkmap.errors import ParkmapError
     from parkmap.io import ImportReport, import_park, read_park
     from parkmap.land import Availability, AvailabilityRules, availability, load_rules

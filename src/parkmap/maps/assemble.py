@@ -34,6 +34,7 @@ import shapely
 from parkmap.crs import CHINA_BBOX, WGS84, wgs84_to_gcj02
 from parkmap.errors import MapTooLargeError
 from parkmap.io import atomic_output
+from parkmap.maps.allocation import allocation_overlay, allocation_panel
 from parkmap.maps.basemaps import (
     add_basemaps,
     check_basemap,
@@ -111,6 +112,7 @@ def webmap(
     lang: str = "zh",
     tianditu_key: str | None = None,
     simplify_m: float | None = None,
+    allocation=None,
 ) -> folium.Map:
     """Draw a park as an interactive Leaflet map (Folium).
 
@@ -142,6 +144,10 @@ def webmap(
         Display simplification tolerance in metres (default
         :data:`DEFAULT_SIMPLIFY_M`; 0 draws the full geometry). Areas never use the
         simplified shapes.
+    allocation : object, optional
+        The result of :func:`parkmap.allocate`: each project's plots drawn in its own
+        colour (free plots outlined), the headline, the land balance by sub-park and the
+        projects not placed in the panel.
 
     Returns
     -------
@@ -190,10 +196,15 @@ def webmap(
         subpark_names=id_names(park.get("subparks")),
     )
     overlays = build_overlays(ctx, availability, layout)
+    drawn = allocation_overlay(ctx, allocation, park.crs) if allocation is not None else None
+    if drawn is not None:  # above the areas, below roads and buildings
+        at = next((i for i, o in enumerate(overlays) if o.key == "roads"), len(overlays))
+        overlays.insert(at, drawn)
     land = in_crs(getattr(availability, "land", availability), park.crs)
 
     # The view opens on the layout when there is one (what the map is about), else the park.
-    plots = getattr(layout, "plots", None)
+    plots = getattr(allocation, "plots", None) if drawn is not None else None
+    plots = getattr(layout, "plots", None) if plots is None else plots
     focus = [plots] if plots is not None and len(plots) and plots.crs is not None else []
     located = focus or [g for g in park.layers.values() if g.crs is not None and len(g)]
     west, south, east, north = (
@@ -253,7 +264,8 @@ def webmap(
     chrome = Chrome(
         {
             "patterns": patterns_svg(constraint_kinds),
-            "panel": panel_html(ctx, land),
+            "panel": panel_html(ctx, land)
+            + (allocation_panel(ctx, allocation) if allocation is not None else ""),
             "legend": legend_html(overlays, lang),
             "note": "<br>".join(esc(n) for n in notes),
             "m2_per_mu": M2_PER_MU,

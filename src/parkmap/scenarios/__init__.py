@@ -1,10 +1,10 @@
 """Scenarios: named alternatives of a park, compared side by side.
 
 :func:`compare` runs the base park and each scenario through the engines
-(:func:`parkmap.availability`, :func:`parkmap.layout` and the allocation engine when
-parkmap has one) and returns a :class:`Comparison`: the availability waterfall, the
-available land by sub-park, the layout and allocation summaries and the 用地平衡表 in
-columns, each with its difference from the base, and the land whose category changed.
+(:func:`parkmap.availability`, :func:`parkmap.layout` and :func:`parkmap.allocate`)
+and returns a :class:`Comparison`: the availability waterfall, the available land by
+sub-park, the layout and allocation summaries and the 用地平衡表 in columns, each with
+its difference from the base, and the land whose category changed.
 
 Modules:
 
@@ -92,8 +92,8 @@ def compare(
     layout : bool, default True
         Lay out each column (its summary and the 用地平衡表's plan need it).
     allocation : bool, default True
-        Allocate the project pipeline in each column when parkmap has an allocation
-        engine (otherwise the allocation is null and a note says so).
+        Allocate the project pipeline to each column's plots (:func:`parkmap.allocate`;
+        it needs ``layout``). Without it the allocation is null and a note says so.
 
     Returns
     -------

@@ -1,14 +1,13 @@
 """The comparison engine: run every scenario through the engines, base first.
 
 Each column (the base, then each scenario) runs :func:`parkmap.availability`,
-:func:`parkmap.layout` and, when parkmap has it, the allocation engine, with the
+:func:`parkmap.layout` and :func:`parkmap.allocate`, with the
 column's park and options; the 用地平衡表 and the changed land come from their results.
 The comparison adds no arithmetic of its own beyond differences from the base.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -26,14 +25,21 @@ from parkmap.scenarios.changes import changed_land
 from parkmap.scenarios.spec import Scenario, load_scenario
 from parkmap.siteplan import Layout, layout
 
-__all__ = ["ALLOCATION_MISSING", "Column", "allocation_engine", "compare_columns"]
+__all__ = [
+    "ALLOCATION_NO_LAYOUT",
+    "ALLOCATION_OFF",
+    "Column",
+    "allocation_engine",
+    "compare_columns",
+]
 
 log = logging.getLogger("parkmap")
 
-#: The note of a comparison made where parkmap has no allocation engine.
-ALLOCATION_MISSING = (
-    "allocation: not available in this version of parkmap (no parkmap.allocation); "
-    "the allocation summaries are null"
+#: The note of a comparison made without the allocation engine.
+ALLOCATION_OFF = "allocation: not run (switched off); the allocation summaries are null"
+#: The note of a comparison made without layouts (the allocation needs their plots).
+ALLOCATION_NO_LAYOUT = (
+    "allocation: not run (it needs the layout's plots); the allocation summaries are null"
 )
 
 
@@ -55,8 +61,8 @@ class Column:
         Its availability waterfall.
     layout : Layout or None
         Its layout (None when the comparison is made without one).
-    allocation : object or None
-        Its allocation (None when no allocation engine is available or it is off).
+    allocation : parkmap.Allocation or None
+        Its allocation (None when the comparison is made without one).
     balance : pandas.DataFrame
         Its 用地平衡表 (see :func:`parkmap.scenarios.balance.landuse_balance`).
     balance_land : geopandas.GeoDataFrame
@@ -87,12 +93,10 @@ class Column:
 
 
 def allocation_engine():
-    """The allocation engine's ``allocate`` function, or None when parkmap has none."""
-    try:
-        module = importlib.import_module("parkmap.allocation")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "allocate", None)
+    """The allocation engine's ``allocate`` function (imported when first needed)."""
+    from parkmap.allocation import allocate
+
+    return allocate
 
 
 def _scenario(value) -> Scenario:
@@ -151,12 +155,12 @@ def compare_columns(
     """
     scenarios = [_scenario(s) for s in scenarios]
     base_rules = rules if isinstance(rules, AvailabilityRules) else load_rules(rules)
-    allocate = allocation_engine() if with_allocation else None
+    allocate = allocation_engine() if with_allocation and with_layout else None
     notes = []
-    if with_allocation and allocate is None:
-        notes.append(ALLOCATION_MISSING)
-    elif not with_allocation:
-        notes.append("allocation: not run (switched off); the allocation summaries are null")
+    if not with_allocation:
+        notes.append(ALLOCATION_OFF)
+    elif not with_layout:
+        notes.append(ALLOCATION_NO_LAYOUT)
     if not with_layout:
         notes.append("layout: not run (switched off); the layout summaries are null")
     elif subparks:

@@ -135,7 +135,11 @@ class Comparison:
         allocation = None
         if col.allocation is not None:
             alloc = col.allocation.to_dict()
-            allocation = {"summary": alloc["summary"], "balance": alloc["balance"]}
+            allocation = {
+                "summary": alloc["summary"],
+                "balance": alloc["balance"],
+                "notes": alloc.get("notes", []),
+            }
         return clean_json(
             {
                 "key": col.key,
