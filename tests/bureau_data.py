@@ -65,9 +65,7 @@ def survey_parcels(nx: int = 6, ny: int = 5) -> gpd.GeoDataFrame:
     cluster = dianjiang()["clusters"].geometry.iloc[0]
     x0, y0, x1, y1 = cluster.bounds
     xs, ys = np.linspace(x0, x1, nx + 1), np.linspace(y0, y1, ny + 1)
-    cells = [
-        shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for j in range(ny) for i in range(nx)
-    ]
+    cells = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for j in range(ny) for i in range(nx)]
     pieces = shapely.intersection(np.array(cells, dtype=object), cluster)
     pieces = pieces[~shapely.is_empty(pieces) & (shapely.area(pieces) > 1.0)]
     n = len(pieces)
@@ -164,7 +162,12 @@ def project_rows() -> pd.DataFrame:
     points = park["projects"].to_crs(4326).geometry
     return pd.DataFrame(
         {
-            "项目名称": ["甲公司智能阀门项目", "乙公司汽摩零部件项目", "丙公司食品项目", "丁公司新材料项目"],
+            "项目名称": [
+                "甲公司智能阀门项目",
+                "乙公司汽摩零部件项目",
+                "丙公司食品项目",
+                "丁公司新材料项目",
+            ],
             "项目状态": ["已签约", "在谈", "在建", "已投产"],
             "投资额（亿元）": [5.0, 3.2, 1.5, 8.0],
             "用地面积（亩）": [120, 80, 45, 200],
