@@ -36,7 +36,7 @@ _HEAD = 65536
 
 
 def _head(path: Path, size: int = _HEAD) -> bytes:
-    with open(path, "rb") as f:
+    with Path(path).open("rb") as f:
         return f.read(size)
 
 
