@@ -18,7 +18,7 @@ import parkmap
 from conftest import CRS, X0, Y0, small_layers
 from parkmap.cli import cli
 from parkmap.errors import OutputExistsError, RulesError, ValidationError
-from parkmap.rules import CATEGORIES
+from parkmap.land.rules import CATEGORIES
 
 NO_FRAGMENTS = {"min_area_mu": 0, "min_width_m": 0}
 

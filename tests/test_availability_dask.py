@@ -177,7 +177,7 @@ def test_geoparquet_in_and_out(county, rules, local, cluster, tmp_path):
     assert len(written) == len(local.parcels) and written.crs == county.crs
     land = gpd.read_parquet(out / "available_land")
     assert land["area_m2"].sum() == pytest.approx(local.land["area_m2"].sum(), rel=1e-12)
-    with pytest.raises(parkmap.OutputExistsError):
+    with pytest.raises(parkmap.errors.OutputExistsError):
         parkmap.availability(
             parkmap.Park(layers), rules, engine="dask", scheduler=cluster, parcels=parts, output=out
         )
@@ -194,7 +194,7 @@ def test_parquet_parcels_are_validated_and_repaired(county, rules, cluster, tmp_
     result = parkmap.availability(park, rules, engine="dask", scheduler=cluster, parcels=path)
     assert any("make_valid" in p.message for p in result.repairs)
     assert len(result.parcels) == 200
-    with pytest.raises(parkmap.ValidationError, match="invalid geometry"):
+    with pytest.raises(parkmap.errors.ValidationError, match="invalid geometry"):
         parkmap.availability(
             park, rules, engine="dask", scheduler=cluster, parcels=path, repair=False
         )
@@ -223,7 +223,7 @@ def test_refusals(county, small_park, rules):
         parkmap.availability(county, rules, engine="spark")
     with pytest.raises(ValueError, match="partitions: only with engine='dask'"):
         parkmap.availability(county, rules, partitions=4)
-    with pytest.raises(parkmap.DataFileError, match="clusters"):
+    with pytest.raises(parkmap.errors.DataFileError, match="clusters"):
         parkmap.availability(small_park, engine="dask")
 
 

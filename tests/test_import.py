@@ -5,8 +5,10 @@ Every test that reads input files checks afterwards that their checksums are unc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,11 +23,12 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
 import parkmap
+import parkmap.crs
 from parkmap.cli import cli
-from parkmap.detect import bytes_encoding, crs_candidates, extent_problem, garbled
 from parkmap.errors import CRSError, DataFileError, RulesError
-from parkmap.fieldmap import load_mapping, translate_landuse
-from parkmap.importer import repair_geometries
+from parkmap.io.detect import bytes_encoding, crs_candidates, extent_problem, garbled
+from parkmap.io.fieldmap import load_mapping, translate_landuse
+from parkmap.io.importer import repair_geometries
 
 X0, Y0 = 433_000.0, 3_355_000.0  # near Dianjiang in EPSG:4545 (no zone prefix)
 PREFIX = 36_000_000.0  # zone 36 prefix of EPSG:4524
@@ -224,7 +227,7 @@ def test_absurd_coordinates_are_dropped_and_listed(inputs):
 def test_gcj02_points_convert_to_known_wgs84_positions(inputs):
     folder = inputs()
     wgs = np.array([[107.34545, 30.33355], [107.29287, 30.26204], [107.25890, 30.20921]])
-    glon, glat = parkmap.wgs84_to_gcj02(wgs[:, 0], wgs[:, 1])
+    glon, glat = parkmap.crs.wgs84_to_gcj02(wgs[:, 0], wgs[:, 1])
     gdf = gpd.GeoDataFrame(
         {"name_zh": ["县城", "太平", "澄溪"], "status": ["signed"] * 3},
         geometry=gpd.points_from_xy(glon, glat),
@@ -366,6 +369,27 @@ def test_truncated_files_are_one_line_errors(inputs, suffix):
     with pytest.raises(DataFileError) as err:
         parkmap.import_park(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_unreadable_layer_names_the_broken_feature(inputs, monkeypatch):
+    # A GeoPackage whose third geometry is garbage: GDAL's bulk read can fail on such a
+    # layer (here forced), and the feature-by-feature walk must then name the feature.
+    path = inputs() / "broken.gpkg"
+    survey_parcels().to_file(path, layer="parcels", engine="pyogrio")
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        for (trigger,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+            con.execute(f'DROP TRIGGER "{trigger}"')
+        con.execute("UPDATE parcels SET geom = X'4750000100000000DEADBEEF' WHERE fid = 3")
+        con.commit()
+    inputs()
+
+    def bulk_read_fails(*args, **kwargs):
+        raise pyogrio.errors.DataSourceError("failed to read the layer")
+
+    monkeypatch.setattr(pyogrio, "read_dataframe", bulk_read_fails)
+    where = r"broken\.gpkg, layer 'parcels', feature #3: cannot be read"
+    with pytest.raises(DataFileError, match=where):
+        parkmap.import_park(path)
 
 
 def test_unsupported_and_missing_files(inputs):

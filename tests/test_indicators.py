@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import parkmap
+import parkmap.siteplan
 from parkmap.errors import RulesError
-from parkmap.indicators import far_floor_area
+from parkmap.siteplan import far_floor_area
 
 
 def test_far_floor_area_counts_storeys_over_8_m_twice():
@@ -24,7 +25,7 @@ def test_far_floor_area_counts_storeys_over_8_m_twice():
 
 
 def test_packaged_ruleset():
-    rules = parkmap.indicator_rules()
+    rules = parkmap.siteplan.indicator_rules()
     assert rules.ruleset == "cn_gy_2008"
     assert rules.code_edition == "GB/T 4754-2002"
     auto = rules.thresholds("37")
@@ -45,7 +46,7 @@ def frame(**values) -> pd.DataFrame:
 
 
 def test_passing_plot_has_positive_margins():
-    out = parkmap.check_indicators(frame())
+    out = parkmap.siteplan.check_indicators(frame())
     row = out.iloc[0]
     assert bool(row["compliant"]) and row["failures"] == ""
     assert row["far_min_margin"] == pytest.approx(0.5)
@@ -56,7 +57,7 @@ def test_passing_plot_has_positive_margins():
 
 
 def test_failing_plot_says_which_indicator_and_by_how_much():
-    out = parkmap.check_indicators(
+    out = parkmap.siteplan.check_indicators(
         frame(far=0.62, coverage=0.25, admin_share=0.08, green_ratio=0.25)
     )
     row = out.iloc[0]
@@ -75,7 +76,7 @@ def test_failing_plot_says_which_indicator_and_by_how_much():
 
 def test_unknown_industry_code_leaves_far_unchecked(caplog):
     with caplog.at_level(logging.WARNING, logger="parkmap"):
-        out = parkmap.check_indicators(frame(far=0.01, industry_code="99"))
+        out = parkmap.siteplan.check_indicators(frame(far=0.01, industry_code="99"))
     assert "99" in caplog.text
     assert pd.isna(out.loc[0, "far_min_ok"])
     assert bool(out.loc[0, "compliant"])  # the other indicators pass
@@ -94,7 +95,7 @@ def test_user_table_with_local_values_and_defaults(tmp_path):
         "35,1.2,3.0,0.40,300,通用设备\n"
         "*,0.9,,,,其他\n",
     )
-    rules = parkmap.indicator_rules(path)
+    rules = parkmap.siteplan.indicator_rules(path)
     assert rules.ruleset == "local" and rules.source == str(path)
     valves = rules.thresholds("35")
     assert valves["far_min"] == 1.2 and valves["far_max"] == 3.0
@@ -103,7 +104,7 @@ def test_user_table_with_local_values_and_defaults(tmp_path):
     assert rules.thresholds("13")["far_min"] == 0.9  # the * row
     plots = frame(far=3.5, coverage=0.42, industry_code="35", investment_wan_per_mu=250.0)
     plots = pd.concat([plots, frame(far=1.5, industry_code="35")], ignore_index=True)
-    out = parkmap.check_indicators(plots, path)
+    out = parkmap.siteplan.check_indicators(plots, path)
     assert out.loc[0, "far_max_margin"] == pytest.approx(-0.5)
     assert out.loc[0, "investment_min_wan_per_mu_margin"] == pytest.approx(-50.0)
     assert "investment intensity 250.00 < 300.00 (short by 50.00)" in out.loc[0, "failures"]
@@ -124,9 +125,9 @@ def test_user_table_with_local_values_and_defaults(tmp_path):
 )
 def test_bad_user_tables_are_refused(tmp_path, text, message):
     with pytest.raises(RulesError, match=message):
-        parkmap.indicator_rules(write(tmp_path, text))
+        parkmap.siteplan.indicator_rules(write(tmp_path, text))
 
 
 def test_missing_rules_file(tmp_path):
     with pytest.raises(RulesError, match="no such rules file"):
-        parkmap.indicator_rules(tmp_path / "nope.csv")
+        parkmap.siteplan.indicator_rules(tmp_path / "nope.csv")

@@ -6,7 +6,7 @@ import pytest
 
 import parkmap
 from parkmap.errors import RulesError
-from parkmap.rules import CATEGORIES, STEPS, load_rules
+from parkmap.land.rules import CATEGORIES, STEPS, load_rules
 
 
 def test_defaults_are_the_waterfall_of_the_design():

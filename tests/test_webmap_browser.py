@@ -12,7 +12,7 @@ import pytest
 import parkmap
 from conftest import small_layers
 from parkmap.crs import WGS84
-from parkmap.webmap import CHROMIUM_ARGS
+from parkmap.maps import CHROMIUM_ARGS
 from test_webmap import XSS_IMG, XSS_SCRIPT, hostile_park
 
 CHROMIUM = Path("/usr/bin/chromium")

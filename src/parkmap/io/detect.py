@@ -32,6 +32,7 @@ from parkmap.crs import WGS84, cgcs2000_gk3_epsg
 from parkmap.errors import DataFileError
 
 __all__ = [
+    "AREA_OF_USE_MARGIN_DEG",
     "CRSCandidate",
     "EncodingChoice",
     "bytes_encoding",

@@ -1,5 +1,8 @@
 """Field mapping: which source layer becomes which park layer, and how its values translate.
 
+Why this module is long: the mapping file's format, its checks and the automatic
+recognition it falls back on are one concept, read together when a field is missed.
+
 A mapping is either written by the user in TOML (see :func:`load_mapping` and
 ``parkmap/data/mapping_example.toml``) or recognised automatically from standard field
 and layer names, listed in data files rather than code:

@@ -1,5 +1,8 @@
 """The geometric core of the availability waterfall, vectorised and chunked.
 
+Why this module is long: it is one algorithm (the vectorised, chunked waterfall);
+splitting its steps apart would scatter invariants that hold only together.
+
 Units (clusters, or parcels in a parcels-only park) go through the steps in order. Each
 step holds claimer polygons in an STRtree; only the (unit, claimer) pairs whose
 geometries meet are worked on, with vectorised shapely 2 operations:

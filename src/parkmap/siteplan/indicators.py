@@ -19,6 +19,9 @@ or a table the user supplies for local rules (:func:`indicator_rules`).
 Every check yields a **margin** in the indicator's own unit: positive means the plot
 passes with that much room, negative means it fails by that much. A FAR of 0.62 against
 a minimum of 0.70 has ``far_margin = -0.08``.
+
+The layout's indicator tables that apply these checks (per plot, per sub-park, the
+summary) are in :mod:`parkmap.siteplan.summary`.
 """
 
 from __future__ import annotations

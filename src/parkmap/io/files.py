@@ -19,11 +19,14 @@ import pandas as pd
 import pyogrio
 
 from parkmap.errors import DataFileError, OutputExistsError
+from parkmap.park import Park
 
 __all__ = [
     "METADATA_TABLE",
     "atomic_output",
+    "check_output",
     "list_layers",
+    "load_park",
     "read_geojson_dir",
     "read_geopackage",
     "write_geopackage",
@@ -36,6 +39,30 @@ METADATA_TABLE = "park_metadata"
 GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
 #: Name of the metadata file in a folder of GeoJSON layers.
 METADATA_FILE = "metadata.json"
+
+
+def check_output(path: str | os.PathLike, overwrite: bool, *, option: str = "--overwrite") -> None:
+    """Refuse to replace an existing output unless asked to.
+
+    The one overwrite check of parkmap: the command line calls it before the work,
+    :func:`atomic_output` before writing.
+
+    Parameters
+    ----------
+    path : path-like
+        The output file or folder; named in the message as given.
+    overwrite : bool
+        Whether replacing an existing ``path`` was asked for.
+    option : str, default "--overwrite"
+        How the caller asks for it, named in the message (``"overwrite=True"`` in Python).
+
+    Raises
+    ------
+    parkmap.errors.OutputExistsError
+        If ``path`` exists and ``overwrite`` is false.
+    """
+    if Path(path).exists() and not overwrite:
+        raise OutputExistsError(f"{path}: exists; pass {option} to replace it")
 
 
 @contextlib.contextmanager
@@ -55,8 +82,7 @@ def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterat
         If ``path`` exists and ``overwrite`` is false.
     """
     target = Path(path)
-    if target.exists() and not overwrite:
-        raise OutputExistsError(f"{target}: exists; pass --overwrite to replace it")
+    check_output(target, overwrite)
     if not target.parent.exists():
         raise DataFileError(f"{target}: folder {target.parent} does not exist")
     fd, tmp_name = tempfile.mkstemp(
@@ -78,11 +104,12 @@ def list_layers(path: str | os.PathLike) -> pd.DataFrame:
     try:
         info = pyogrio.list_layers(path)
     except Exception as err:
-        raise DataFileError(f"{path}: cannot open as a vector file ({_short(err)})") from None
+        raise DataFileError(f"{path}: cannot open as a vector file ({short(err)})") from None
     return pd.DataFrame(info, columns=["name", "geometry_type"])
 
 
-def _short(err: Exception) -> str:
+def short(err: Exception) -> str:
+    """The first line of an exception's message (its type name when it has none)."""
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
@@ -91,7 +118,7 @@ def _read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as err:
-        raise DataFileError(f"{where}: cannot read ({_short(err)})") from None
+        raise DataFileError(f"{where}: cannot read ({short(err)})") from None
 
 
 def read_geopackage(
@@ -198,3 +225,40 @@ def write_geopackage(
             )
             pyogrio.write_dataframe(table, tmp, layer=METADATA_TABLE, driver="GPKG")
     return target
+
+
+def load_park(path: str | os.PathLike, *, crs=None, layers: list[str] | None = None) -> Park:
+    """Read a park from a GeoPackage or a folder of GeoJSON layers.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.gpkg`` file, or a folder with one ``<layer>.geojson`` per layer and an
+        optional ``metadata.json``.
+    crs : CRS-like, optional
+        The park's metric CRS (see :class:`parkmap.Park`).
+    layers : list of str, optional
+        Read only these layers of a GeoPackage.
+
+    Returns
+    -------
+    Park
+
+    Raises
+    ------
+    parkmap.errors.DataFileError
+        If the path is missing or is not a park file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        found, metadata = read_geojson_dir(path)
+    elif path.suffix.lower() == ".gpkg":
+        found, metadata = read_geopackage(path, layers)
+    elif not path.exists():
+        raise DataFileError(f"{path}: no such file or folder")
+    else:
+        raise DataFileError(
+            f"{path}: a park is a GeoPackage (.gpkg) or a folder of .geojson layers; "
+            "use `parkmap import` for other formats"
+        )
+    return Park(found, crs=crs, metadata=metadata, source=str(path))

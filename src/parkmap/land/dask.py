@@ -35,22 +35,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parkmap._waterfall import ClaimLayer, Step, run_waterfall
-from parkmap.availability import (
-    _claim_steps,
-    _columns,
-    _committing,
-    _layer,
-    _names,
-    _parcel_outputs,
-    _parcel_status,
-    _row,
-    _tile_m,
-    _with_whole,
-)
-from parkmap.errors import DataFileError, OutputExistsError, ValidationError
+from parkmap.errors import DataFileError, ValidationError
+from parkmap.io.files import check_output
+from parkmap.land.frames import feature_names, parcel_outputs, table_columns, table_row
+from parkmap.land.plan import claim_steps, committing, parcel_status, park_layer, tile_m, with_whole
+from parkmap.land.rules import CATEGORIES, AvailabilityRules
+from parkmap.land.waterfall import ClaimLayer, Step, run_waterfall
 from parkmap.park import Park
-from parkmap.rules import CATEGORIES, AvailabilityRules
 from parkmap.schema import Problem, feature_ids
 
 __all__ = ["LAND_LAYER", "PARCELS_LAYER", "PARCELS_PER_PARTITION", "run_dask"]
@@ -178,10 +169,10 @@ def _work(parcels: gpd.GeoDataFrame, pieces: _Pieces, job: _Job, index: int) -> 
         Step(category, _claim_layer(layer), keep)
         for category, layer, keep in zip(job.categories, pieces.layers, job.keep, strict=True)
     ]
-    status = _parcel_status(parcels, job.committing, job.rules)
+    status = parcel_status(parcels, job.committing, job.rules)
     result = run_waterfall(
         units,
-        _with_whole(steps, status, len(units)),
+        with_whole(steps, status, len(units)),
         conditional=_claim_layer(pieces.conditional),
         min_area_m2=job.rules.min_area_m2,
         min_width_m=job.rules.min_width_m,
@@ -190,7 +181,7 @@ def _work(parcels: gpd.GeoDataFrame, pieces: _Pieces, job: _Job, index: int) -> 
     )
     areas = {c: result.areas[c] for c in (*job.categories, "fragments", "available")}
     areas["conditional"] = result.conditional_m2
-    table, land, frame = _parcel_outputs(parcels, pieces.subparks, job.crs, result, areas)
+    table, land, frame = parcel_outputs(parcels, pieces.subparks, job.crs, result, areas)
     if _ROW in parcels.columns:  # in the park's order again, once gathered
         rows = parcels[_ROW].to_numpy()
         frame.index, land.index = rows, rows[result.piece_unit]
@@ -242,13 +233,13 @@ def _combine_tables(tables: list[pd.DataFrame], subparks: gpd.GeoDataFrame | Non
     sums = stacked.groupby(["level", "key"], sort=False)[[f"{k}_m2" for k in keys]].sum()
     rows = []
     if subparks is not None:
-        for key, zh, en in zip(*_names(subparks), strict=True):
+        for key, zh, en in zip(*feature_names(subparks), strict=True):
             got = sums.loc[("subpark", key)] if ("subpark", key) in sums.index else None
             values = {k: 0.0 if got is None else got[f"{k}_m2"] for k in keys}
-            rows.append(_row("subpark", key, zh, en, values))
+            rows.append(table_row("subpark", key, zh, en, values))
     total = sums.loc[("total", "total")]
-    rows.append(_row("total", "total", "合计", "total", {k: total[f"{k}_m2"] for k in keys}))
-    return pd.DataFrame(rows, columns=_columns())
+    rows.append(table_row("total", "total", "合计", "total", {k: total[f"{k}_m2"] for k in keys}))
+    return pd.DataFrame(rows, columns=table_columns())
 
 
 def _gathered(parts: list[_Part], crs) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -287,8 +278,7 @@ def _read_parcels(path, dask_geopandas, crs):
 
 def _prepare_output(output, overwrite: bool) -> Path:
     output = Path(output)
-    if output.exists() and not overwrite:
-        raise OutputExistsError(f"{output}: exists; pass overwrite=True to replace it")
+    check_output(output, overwrite, option="overwrite=True")
     tmp = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.tmp")
     for layer in (PARCELS_LAYER, LAND_LAYER):
         (tmp / layer).mkdir(parents=True)
@@ -355,13 +345,13 @@ def run_dask(
         Repairs and warnings of the parcels read from ``parcels``.
     """
     dask_geopandas, distributed = _modules()
-    if _layer(park, "clusters") is not None:
+    if park_layer(park, "clusters") is not None:
         raise DataFileError(
             f"{park.source or park.name}: engine='dask' works parcel by parcel, and this park "
             "has clusters (a few large units, for the local engine): use engine='local'"
         )
     in_memory = parcels is None
-    if in_memory and _layer(park, "parcels") is None:
+    if in_memory and park_layer(park, "parcels") is None:
         raise DataFileError(f"{park.source or park.name}: availability needs a 'parcels' layer")
     lazy = None if in_memory else _read_parcels(parcels, dask_geopandas, park.crs)
     tmp = _prepare_output(output, overwrite) if output is not None else None
@@ -374,12 +364,12 @@ def run_dask(
                 area_m2 = client.compute(lazy.area).result().to_numpy()
                 if not len(area_m2):
                     raise DataFileError(f"{parcels}: no parcels")
-            steps, conditional = _claim_steps(park, rules, "parcels", _tile_m(area_m2))
+            steps, conditional = claim_steps(park, rules, "parcels", tile_m(area_m2))
             job = _Job(
                 categories=[step.category for step in steps],
                 keep=[step.keep for step in steps],
                 rules=rules,
-                committing=_committing(park, rules),
+                committing=committing(park, rules),
                 crs=park.crs,
                 chunk_size=chunk_size,
                 validate=not in_memory,
@@ -396,7 +386,7 @@ def run_dask(
                 data, bounds = _shuffle_sorted(client, lazy, n)
             log.info("dask: %d parcels in %d partitions, Hilbert order", len(area_m2), n)
             layers = [*(step.layer for step in steps), conditional]
-            subparks = _layer(park, "subparks")
+            subparks = park_layer(park, "subparks")
             if subparks is not None:  # ids that do not depend on the partition's subset
                 subparks = subparks.assign(id=feature_ids(subparks))
             parts = _run(client, data, bounds, job, layers, subparks, progress)
