@@ -27,7 +27,6 @@ from bureau_data import (
 from parkmap._mapping_draft import TODO, DraftEntry, draft_mapping, missing_columns
 from parkmap._osm import read_osm
 from parkmap._project_list import place_at_subparks, read_project_list
-from parkmap._scale import choose_measuring_crs, lonlat_bounds
 from parkmap._sniff import (
     describe_unreadable,
     gcj02_markers,
@@ -36,7 +35,7 @@ from parkmap._sniff import (
     read_feature_array,
 )
 from parkmap._survey_status import infer_status, status_table
-from parkmap.crs import gcj02_to_wgs84
+from parkmap.crs import choose_measuring_crs, gcj02_to_wgs84, lonlat_bounds
 from parkmap.errors import DataFileError
 
 # GB/T 21010 level-1 classes that are construction land whole (05-09), and the level-2

@@ -12,13 +12,15 @@ import shapely
 from pyproj import CRS, Geod, Proj
 
 import parkmap
-from parkmap._scale import (
+from parkmap.crs import (
     area_scale,
     choose_measuring_crs,
     derived_crs,
-    gk3_epsg,
     lonlat_bounds,
     scale_settings,
+)
+from parkmap.crs import (
+    cgcs2000_gk3_epsg as gk3_epsg,
 )
 from parkmap.errors import CRSError
 
