@@ -467,5 +467,15 @@ def measuring_crs(layers: Mapping[str, gpd.GeoDataFrame], requested=None) -> CRS
         If no layer has a CRS, or ``requested`` is not metric or distorts areas.
     """
     frames = list(layers.values())
-    bounds = lonlat_bounds(frames)
+    try:
+        bounds = lonlat_bounds(frames)
+    except CRSError:
+        # no feature to measure at (empty layers): the area of use of the one CRS named
+        named = {CRS.from_user_input(g.crs) for g in frames if g.crs is not None}
+        if requested is not None:
+            named = {to_crs(requested)}
+        area = next(iter(named)).area_of_use if len(named) == 1 else None
+        if area is None:
+            raise
+        bounds = area.bounds
     return choose_measuring_crs([g.crs for g in frames], bounds, requested)

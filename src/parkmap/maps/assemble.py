@@ -206,6 +206,9 @@ def webmap(
         notes.append(ctx.t("gcj02").format(m=gcj02_offset_m(centre_lon, centre_lat)))
     if tolerance > 0:
         notes.append(ctx.t("simplified").format(tol=f"{tolerance:g}"))
+    # the assumptions the figures rest on: measuring CRS, inferred values, skipped steps
+    for source in (park, availability, layout):
+        notes.extend(n for n in getattr(source, "notes", None) or [] if n not in notes)
     constraint_kinds = [o.key.split(":", 1)[1] for o in overlays if o.key.startswith("constr")]
     chrome = Chrome(
         {

@@ -358,4 +358,18 @@ def layout(
         park_name_en=str(meta.get("name_en") or park.name),
         illustrative=bool(meta.get("illustrative", False)),
         data_source=park.source,
+        notes=_layout_notes(park, plots),
     )
+
+
+def _layout_notes(park: Park, plots: gpd.GeoDataFrame) -> list[str]:
+    """The park's notes, and the plots whose indicators could not all be checked."""
+    notes = park.notes
+    unchecked = plots["n_unchecked"] > 0 if "n_unchecked" in plots.columns else []
+    if len(plots) and unchecked.any():
+        what = sorted({u for text in plots.loc[unchecked, "unchecked"] for u in text.split(", ")})
+        notes.append(
+            f"{int(unchecked.sum())} plot(s) with an indicator that could not be checked "
+            f"({', '.join(what)}): counted as not compliant"
+        )
+    return notes

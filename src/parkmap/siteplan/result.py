@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +24,7 @@ from parkmap.tables import (
     heading,
     illustrative_line,
     json_header,
+    note_lines,
     render,
 )
 from parkmap.units import M2_PER_MU
@@ -145,9 +146,10 @@ class Layout:
     park_name_en: str = ""
     illustrative: bool = False
     data_source: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def caption(self, lang: str = "en") -> str:
-        """The lines that open every rendering: park, CRS, ruleset, templates."""
+        """The lines that open every rendering: park, CRS, ruleset, templates, notes."""
         names = ", ".join(t.name_zh if lang == "zh" else t.name_en for t in self.templates)
         if lang == "zh":
             lines = [
@@ -162,6 +164,7 @@ class Layout:
                 f"Control indicators: {self.rules.ruleset} ({self.rules.code_edition}); "
                 f"buildings: {names}",
             ]
+        lines.extend(note_lines(self.notes, lang))
         if self.illustrative:
             lines.append(illustrative_line(lang))
         return "\n".join(lines)
@@ -178,6 +181,7 @@ class Layout:
                 data_source=self.data_source,
                 crs=self.crs.to_string(),
                 crs_name=self.crs.name,
+                notes=self.notes,
             ),
             "ruleset": {
                 "name": self.rules.ruleset,

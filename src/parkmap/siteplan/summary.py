@@ -208,6 +208,7 @@ def layout_summary(plots, buildings, roads, budget, rules) -> dict:
         "far": float(plots["far_floor_area_m2"].sum()) / plotted if plotted else None,
         "coverage": float(plots["footprint_m2"].sum()) / plotted if plotted else None,
         "compliance_rate": float(plots["compliant"].mean()) if len(plots) else None,
+        "n_unchecked_plots": int((plots["n_unchecked"] > 0).sum()) if len(plots) else 0,
         "compliance_rate_by_area": (
             float(plots.loc[plots["compliant"], "area_m2"].sum()) / plotted if plotted else None
         ),
