@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,8 +20,10 @@ from parkmap.cli import cli
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("dask_geopandas")
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from synthetic import ORIGIN, synthetic_county  # noqa: E402
+from conftest import synthetic  # noqa: E402
+
+_synthetic = synthetic()
+ORIGIN, synthetic_county = _synthetic.ORIGIN, _synthetic.synthetic_county
 
 X0, Y0 = ORIGIN
 EXTENT_M = 6_000.0

@@ -11,15 +11,12 @@ from shapely.geometry import box
 
 import parkmap
 import parkmap.landuse
-from conftest import X0, Y0, small_layers
+from conftest import X0, XSS_IMG, Y0, hostile_park, small_layers
 from parkmap.cli import cli
 from parkmap.crs import WGS84, wgs84_to_gcj02
 from parkmap.errors import BasemapError, OutputExistsError
 from parkmap.maps import DataLayer as _DataLayer
 from parkmap.maps import map_styles
-
-XSS_IMG = "<img src=x onerror=alert(1)>"
-XSS_SCRIPT = "</script><script>window.__pwned=1</script>"
 
 
 def render(m) -> str:
@@ -41,15 +38,6 @@ def layer_styles(m, key: str) -> list[dict]:
             if isinstance(child, _DataLayer) and json.loads(child.section) == key:
                 return json.loads(child.styles)
     raise KeyError(key)
-
-
-def hostile_park() -> parkmap.Park:
-    layers = small_layers()
-    layers["subparks"].loc[0, "name_zh"] = XSS_IMG
-    layers["subparks"].loc[0, "name_en"] = XSS_SCRIPT
-    layers["constraints"].loc[0, "name_zh"] = "<b onmouseover=alert(2)>农田</b>"
-    layers["projects"].loc[0, "name_zh"] = "A & B 'quoted' \"double\""
-    return parkmap.Park(layers, metadata={"name_zh": XSS_IMG, "name_en": XSS_SCRIPT})
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,9 @@ import geopandas as gpd
 import pytest
 
 import parkmap
-from conftest import small_layers
+from conftest import XSS_IMG, XSS_SCRIPT, hostile_park, small_layers
 from parkmap.crs import WGS84
 from parkmap.maps import CHROMIUM_ARGS
-from test_webmap import XSS_IMG, XSS_SCRIPT, hostile_park
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
