@@ -24,19 +24,19 @@ from bureau_data import (
     write_datav_array,
     write_project_list,
 )
-from parkmap._mapping_draft import TODO, DraftEntry, draft_mapping, missing_columns
-from parkmap._osm import read_osm
-from parkmap._project_list import place_at_subparks, read_project_list
-from parkmap._sniff import (
+from parkmap.crs import choose_measuring_crs, gcj02_to_wgs84, lonlat_bounds
+from parkmap.errors import DataFileError
+from parkmap.io.mapping_draft import TODO, DraftEntry, draft_mapping, missing_columns
+from parkmap.io.osm import read_osm
+from parkmap.io.projects import place_at_subparks, read_project_list
+from parkmap.io.sniff import (
     describe_unreadable,
     gcj02_markers,
     geojson_declares_crs,
     is_feature_array,
     read_feature_array,
 )
-from parkmap._survey_status import infer_status, status_table
-from parkmap.crs import choose_measuring_crs, gcj02_to_wgs84, lonlat_bounds
-from parkmap.errors import DataFileError
+from parkmap.io.survey import infer_status, status_table
 
 # GB/T 21010 level-1 classes that are construction land whole (05-09), and the level-2
 # construction classes of 10, 11 and 12: the three-category rule, restated by hand.

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from parkmap._signals import Stopped, stop_on_signals
+from parkmap.cli.signals import Stopped, stop_on_signals
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -18,7 +18,7 @@ CHILD = textwrap.dedent(
     import sys, time
     import geopandas as gpd, shapely
     from parkmap import io
-    from parkmap._signals import Stopped, stop_on_signals
+    from parkmap.cli.signals import Stopped, stop_on_signals
 
     out = sys.argv[1]
     try:
@@ -65,3 +65,51 @@ def test_stopped_is_not_an_exception():
     # `except Exception` in library code must not swallow a stop request
     assert not issubclass(Stopped, Exception)
     assert Stopped(signal.SIGTERM).exit_code == 143
+
+
+# The real command: `parkmap import` writing its GeoPackage, held after its first layer.
+CLI_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import pyogrio
+    from parkmap.cli import main
+
+    original = pyogrio.write_dataframe
+
+    def slow(*args, **kwargs):
+        original(*args, **kwargs)
+        print("writing", flush=True)
+        time.sleep(60)
+
+    pyogrio.write_dataframe = slow
+    sys.argv = ["parkmap", "import", *sys.argv[1:]]
+    main()
+    """
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_parkmap_import_stopped_mid_write(tmp_path, signum):
+    from bureau_data import write_dltb_shapefile
+
+    source = write_dltb_shapefile(tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    args = [str(source), "-o", str(out_dir / "park.gpkg")]
+    with subprocess.Popen(
+        [sys.executable, "-c", CLI_CHILD, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        try:
+            assert child.stdout.readline().strip() == "writing"
+            assert [p.name for p in out_dir.iterdir() if ".part." in p.name]
+            child.send_signal(signum)
+            _, err = child.communicate(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+    assert child.returncode == 128 + signum
+    assert f"stopped by {signal.Signals(signum).name}" in err
+    assert list(out_dir.iterdir()) == []

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parkmap._geometry import right_of_way
+from parkmap._geometry import digitising_tolerance_m2, right_of_way
 from parkmap.errors import DataFileError
 from parkmap.land.rules import AvailabilityRules
 from parkmap.land.waterfall import (
@@ -250,11 +250,12 @@ def disjoint(geoms: np.ndarray, ids: pd.Series) -> np.ndarray:
     for i in range(1, len(out)):
         earlier = shapely.union_all(geoms[:i])
         overlap = shapely.area(shapely.intersection(out[i], earlier))
-        if overlap > 0:
+        if overlap > digitising_tolerance_m2():
             log.warning(
                 "cluster %s overlaps an earlier cluster by %.0f m²; counted in the earlier one",
                 ids.iloc[i],
                 overlap,
             )
+        if overlap > 0:  # below the tolerance: digitising noise, removed without a word
             out[i] = shapely.difference(out[i], earlier)
     return out
