@@ -31,7 +31,7 @@ import folium
 import geopandas as gpd
 import shapely
 
-from parkmap.crs import WGS84, wgs84_to_gcj02
+from parkmap.crs import CHINA_BBOX, WGS84, wgs84_to_gcj02
 from parkmap.io import atomic_output
 from parkmap.maps.basemaps import (
     add_basemaps,
@@ -169,7 +169,7 @@ def webmap(
             [shapely.box(*g.to_crs(WGS84).total_bounds) for g in located], crs=WGS84
         ).total_bounds
         if located
-        else (73.0, 18.0, 135.0, 54.0)
+        else CHINA_BBOX
     )
     centre_lon, centre_lat = (west + east) / 2, (south + north) / 2
     if gcj02:
