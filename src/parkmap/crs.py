@@ -1,21 +1,15 @@
-"""Coordinate reference systems: choosing a projected metric CRS for area work.
+"""Coordinate reference systems: the CRS a park's areas are measured in.
 
-Areas are never measured in degrees, nor in a CRS that distorts them. A park keeps all
-its layers in one projected CRS with metre axes whose *areal scale* at the data is
-within ``area_scale_tolerance`` of 1 (``data/crs_checks.csv``): Web Mercator (EPSG:3857),
-which web tools export, enlarges areas by sec² of the latitude (+35 % at 30° N) and is
-refused, as is a Gauss-Kruger zone used far from its central meridian. The areal scale
-is measured, not looked up: a small longitude/latitude cell is projected at points of a
-grid over the data and its planar area divided by its geodesic area on the WGS84
-ellipsoid (PROJ's ``get_factors`` gives Web Mercator's scale against its sphere, 0.3 %
-short of the ratio to true areas). When the data come without a suitable CRS, parkmap
-derives one from where they lie: the CGCS2000 3-degree Gauss-Kruger zone (without the
-zone prefix, EPSG:4534 to EPSG:4554) inside China, UTM on WGS84 elsewhere, and says so
-(:class:`CRSChoice`).
-
-Web maps are drawn in WGS84, except on tiles published in GCJ-02 (the obfuscated
-"Mars" coordinates of AMap and Tencent maps): :func:`wgs84_to_gcj02` and
-:func:`gcj02_to_wgs84` convert between the two, vectorised over numpy arrays.
+Areas are never measured in degrees, nor in a CRS that distorts them: the measuring CRS
+has metre axes and an *areal scale* at the data within ``area_scale_tolerance`` of 1
+(``data/crs_checks.csv``). Web Mercator (EPSG:3857) enlarges areas by sec² of the
+latitude (+35 % at 30° N) and is refused, as is a Gauss-Kruger zone far from its central
+meridian. The scale is measured: a small lon/lat cell is projected at points of a grid
+over the data and its planar area divided by its geodesic area (WGS84 ellipsoid; PROJ's
+``get_factors`` rates Web Mercator against its sphere, 0.3 % short). Otherwise parkmap
+derives a CRS and says so (:class:`CRSChoice`): the CGCS2000 3-degree Gauss-Kruger zone
+(EPSG:4534-4554) in China, UTM elsewhere. GCJ-02 (AMap, Tencent) <-> WGS84 conversions
+are re-exported from ``parkmap._gcj02``.
 """
 
 from __future__ import annotations

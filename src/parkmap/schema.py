@@ -4,6 +4,9 @@ The schema is declared here once: for every park layer, the geometry types it ac
 and its columns (type, whether required, allowed values). :func:`validate_layers`
 checks a set of layers against it and returns every problem found, each naming the
 layer, the feature, the column and what is wrong.
+
+Why this module is long: the schema and every check against it (columns, values,
+land-use codes, then containment and overlaps across layers) are one contract.
 """
 
 from __future__ import annotations
