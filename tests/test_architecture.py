@@ -1,6 +1,7 @@
 """The package's shape: layering, private names, module size, light start-up."""
 
 import ast
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,14 @@ def test_import_contracts_hold(monkeypatch, capsys):
     from importlinter.cli import lint_imports
 
     monkeypatch.chdir(PYPROJECT.parent)  # the contract names the package by import path
-    code = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
+    # import-linter configures logging with disable_existing_loggers: keep ours working
+    loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)]
+    disabled = {lg: lg.disabled for lg in loggers if isinstance(lg, logging.Logger)}
+    try:
+        code = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
+    finally:
+        for lg, state in disabled.items():
+            lg.disabled = state
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Contracts: 1 kept, 0 broken." in out
