@@ -12,6 +12,8 @@ The public API, used by notebooks and the command line alike (it fits on one scr
   :func:`load_rules` → :class:`AvailabilityRules`;
 - layout: :func:`layout` → :class:`Layout`, with :class:`PlotOptions` and
   :func:`building_templates`;
+- project allocation: :func:`allocate` → :class:`Allocation` (which plots each project
+  of the pipeline gets, the land balance by sub-park);
 - web maps: :func:`webmap` and :func:`save_map`;
 - :mod:`parkmap.errors` (every error is a :class:`ParkmapError`) and :mod:`parkmap.units`.
 
@@ -46,6 +48,8 @@ _API = {
     "Layout": "parkmap.siteplan",
     "PlotOptions": "parkmap.siteplan",
     "building_templates": "parkmap.siteplan",
+    "allocate": "parkmap.allocation",
+    "Allocation": "parkmap.allocation",
     "webmap": "parkmap.maps",
     "save_map": "parkmap.maps",
     "ParkmapError": "parkmap.errors",
@@ -73,6 +77,7 @@ _MOVED = {
 }
 
 __all__ = [
+    "Allocation",
     "AreaReport",
     "Availability",
     "AvailabilityRules",
@@ -83,6 +88,7 @@ __all__ = [
     "PlotOptions",
     "Problem",
     "__version__",
+    "allocate",
     "area_report",
     "availability",
     "building_templates",
@@ -100,6 +106,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # what static tools and IDEs see
     from parkmap import datasets, errors, units
+    from parkmap.allocation import Allocation, allocate
     from parkmap.errors import ParkmapError
     from parkmap.io import ImportReport, import_park, read_park
     from parkmap.land import Availability, AvailabilityRules, availability, load_rules
