@@ -125,11 +125,6 @@ class _Canvas:
             self.labels.append(label)
 
 
-def _in_view(gdf: gpd.GeoDataFrame, extent) -> gpd.GeoDataFrame:
-    x0, x1, y0, y1 = extent
-    return gdf[gdf.intersects(shapely.box(x0, y0, x1, y1))]
-
-
 def _mask(frame: pd.DataFrame, rule: Rule, rules: tuple[Rule, ...]) -> np.ndarray:
     if rule.column is None:
         return np.ones(len(frame), dtype=bool)
@@ -187,12 +182,17 @@ def _draw_layer(
     """Draw a layer with its symbology rules; add the rules that drew something to the legend."""
     if gdf is None or not len(gdf):
         return
+    shapes = gdf.geometry if geoms is None else geoms
+    x0, x1, y0, y1 = canvas.extent
+    seen = shapes.intersects(shapely.box(x0, y0, x1, y1)).to_numpy()
+    if not seen.any():
+        return
+    gdf, shapes = gdf[seen], shapes[seen]  # the legend lists only what the sheet shows
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     values = {c: gdf[c].dropna().astype(str).unique() for c in columns}
     symbology = layer_symbology(key, columns, values)
     if symbology is None:
         raise KeyError(f"layer_symbology.csv has no row {key!r}")
-    shapes = gdf.geometry if geoms is None else geoms
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     points = shapes.geom_type.isin(["Point", "MultiPoint"]).all()
     for rule in symbology.rules:
