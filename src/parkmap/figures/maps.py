@@ -91,6 +91,7 @@ _TEXT = {
         "it is not drawn apart.",
     ),
     "rules": ("规则:{src}", "Rules: {src}"),
+    "park_totals": ("图例中的面积为全园合计。", "Areas in the legend are park totals."),
     "layout_rules": (
         "控制指标:{name};建筑模板:{templates}",
         "Indicators: {name}; templates: {templates}",
@@ -320,6 +321,7 @@ def _draw_availability(canvas: _Canvas, park: Park, result) -> None:
     _draw_layer(canvas, "clusters", park.get("clusters"))
     _label_features(canvas, park.get("subparks"))
     canvas.notes.append(_t("rules", canvas.lang, src=result.rules.source))
+    canvas.notes.append(_t("park_totals", canvas.lang))
     canvas.notes.append(_t("conditional", canvas.lang))
 
 
