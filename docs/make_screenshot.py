@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import parkmap
-from parkmap.webmap import CHROMIUM_ARGS
+from parkmap.maps import CHROMIUM_ARGS
 
 CHROMIUM = "/usr/bin/chromium"
 MAX_BYTES = 400_000

@@ -1,4 +1,5 @@
-"""Shared fixtures: small hand-made parks whose areas are known exactly."""
+"""The tests' own helpers, in one place: hand-made parks whose areas are known exactly,
+a hostile park for escaping tests, and the synthetic county of the benchmarks."""
 
 from __future__ import annotations
 
@@ -160,3 +161,28 @@ def small_park(layers) -> parkmap.Park:
 @pytest.fixture(scope="session")
 def dianjiang() -> parkmap.Park:
     return parkmap.datasets.load("dianjiang")
+
+
+XSS_IMG = "<img src=x onerror=alert(1)>"
+XSS_SCRIPT = "</script><script>window.__pwned=1</script>"
+
+
+def hostile_park() -> parkmap.Park:
+    layers = small_layers()
+    layers["subparks"].loc[0, "name_zh"] = XSS_IMG
+    layers["subparks"].loc[0, "name_en"] = XSS_SCRIPT
+    layers["constraints"].loc[0, "name_zh"] = "<b onmouseover=alert(2)>农田</b>"
+    layers["projects"].loc[0, "name_zh"] = "A & B 'quoted' \"double\""
+    return parkmap.Park(layers, metadata={"name_zh": XSS_IMG, "name_en": XSS_SCRIPT})
+
+
+def synthetic():
+    """The benchmarks' synthetic-county module (``benchmarks/synthetic.py``), loaded by path."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "synthetic.py"
+    spec = importlib.util.spec_from_file_location("parkmap_bench_synthetic", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -9,9 +9,10 @@ import shapely
 from pyproj import Geod
 
 import parkmap
+import parkmap.schema
 from parkmap.datasets import available, get_path
 
-LAYER_NAMES = list(parkmap.LAYERS)  # the embedded park has every park layer
+LAYER_NAMES = list(parkmap.schema.LAYERS)  # the embedded park has every park layer
 
 
 def test_names_and_helpful_error():

@@ -99,7 +99,7 @@ def test_read_errors_name_the_file(tmp_path):
     bad.write_bytes(b"not a geopackage")
     with pytest.raises(DataFileError, match=r"bad\.gpkg"):
         parkmap.read_park(bad)
-    shp = tmp_path / "x.shp"  # other formats are imported (see test_import.py)
+    shp = tmp_path / "x.shp"  # other formats are imported (see test_io_import.py)
     shp.write_bytes(b"")
     with pytest.raises(DataFileError, match=r"x\.shp: the \.shx file of this Shapefile is missing"):
         parkmap.read_park(shp)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-__all__ = ["data_path", "read_table"]
+__all__ = ["data_path", "package_version", "read_table"]
 
 
 def data_path(name: str) -> Path:
@@ -27,6 +29,8 @@ def data_path(name: str) -> Path:
 
 @cache
 def _read_table_cached(name: str) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_csv(data_path(name), dtype=str, keep_default_na=False)
 
 
@@ -38,3 +42,14 @@ def read_table(name: str) -> pd.DataFrame:
     returned, so callers may modify it.
     """
     return _read_table_cached(name).copy()
+
+
+@cache
+def package_version() -> str:
+    """The installed version of parkmap, from the package metadata (``pyproject.toml``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("parkmap")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"

@@ -1,4 +1,4 @@
-"""Geometry helpers shared by the area report and the availability engine."""
+"""Geometry helpers shared by the park model, the importer, the area report and the engines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["right_of_way"]
+__all__ = ["keep_kind", "repair", "right_of_way"]
 
 
 def right_of_way(roads: gpd.GeoDataFrame) -> np.ndarray:
@@ -25,3 +25,71 @@ def right_of_way(roads: gpd.GeoDataFrame) -> np.ndarray:
     """
     width_m = pd.to_numeric(roads["red_line_m"], errors="coerce").fillna(0.0).to_numpy()
     return shapely.buffer(roads.geometry.array, width_m / 2, cap_style="flat")
+
+
+def keep_kind(geom, polygonal: bool):
+    """The polygonal (or linear) parts of a repaired geometry, as one geometry.
+
+    Parameters
+    ----------
+    geom : shapely.Geometry
+        A geometry, typically what ``shapely.make_valid`` returned (possibly a
+        GeometryCollection mixing polygons, lines and points).
+    polygonal : bool
+        Keep the Polygon / MultiPolygon parts (True) or the LineString /
+        MultiLineString parts (False).
+
+    Returns
+    -------
+    shapely.Geometry
+        The union of the kept parts (lines merged), or an empty Polygon / LineString
+        when there are none.
+    """
+    parts = shapely.get_parts(geom)
+    wanted = (3, 6) if polygonal else (1, 5)
+    parts = parts[np.isin(shapely.get_type_id(parts), wanted)]
+    if not len(parts):
+        return shapely.from_wkt("POLYGON EMPTY" if polygonal else "LINESTRING EMPTY")
+    return shapely.union_all(parts) if polygonal else shapely.line_merge(shapely.union_all(parts))
+
+
+def repair(geoms, polygonal: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Repair invalid geometries with ``shapely.make_valid``, keeping one geometry kind.
+
+    The one repair routine of parkmap: :meth:`parkmap.Park.repaired` and the importer's
+    ``repair_geometries`` both use it.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+        The geometries; not modified. Missing and empty ones are left as they are.
+    polygonal : bool, optional
+        After repair keep only the polygonal (True) or linear (False) parts (see
+        :func:`keep_kind`); None keeps whatever ``make_valid`` returns.
+
+    Returns
+    -------
+    repaired : numpy.ndarray of shapely geometries
+        A copy of ``geoms`` with every invalid, non-empty geometry replaced by its
+        repair (which may be empty when nothing of the kind is left).
+    reasons : numpy.ndarray of object
+        Per feature: ``shapely.is_valid_reason`` of the input where it was repaired,
+        None elsewhere.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon
+    >>> bowtie = Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    >>> fixed, reasons = repair([bowtie], polygonal=True)
+    >>> fixed[0].geom_type, round(fixed[0].area, 2), reasons[0]
+    ('MultiPolygon', 0.5, 'Self-intersection[0.5 0.5]')
+    """
+    values = np.asarray(geoms, dtype=object).copy()
+    reasons = np.full(len(values), None, dtype=object)
+    bad = ~(shapely.is_missing(values) | shapely.is_empty(values)) & ~shapely.is_valid(values)
+    for pos in np.flatnonzero(bad):
+        before = values[pos]
+        reasons[pos] = shapely.is_valid_reason(before)
+        fixed = shapely.make_valid(before)
+        values[pos] = fixed if polygonal is None else keep_kind(fixed, polygonal)
+    return values, reasons

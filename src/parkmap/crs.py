@@ -13,17 +13,24 @@ Web maps are drawn in WGS84, except on tiles published in GCJ-02 (the obfuscated
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
 from parkmap.errors import CRSError
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = [
     "WGS84",
     "cgcs2000_gk3_epsg",
+    "choose_metric_crs",
     "crs_label",
     "gcj02_to_wgs84",
     "in_china_gcj02",
@@ -107,6 +114,47 @@ def metric_crs_for(lon: float, lat: float) -> CRS:
     if not infos:
         raise CRSError(f"no UTM zone found for lon={lon}, lat={lat}")
     return CRS.from_epsg(int(infos[0].code))
+
+
+def choose_metric_crs(layers: Mapping[str, gpd.GeoDataFrame], requested=None) -> CRS:
+    """A park's metric CRS: the one asked for, a metric CRS all layers share, or derived.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        The layers; those without a CRS are ignored.
+    requested : CRS-like, optional
+        The CRS asked for; it must be projected with metre axes.
+
+    Returns
+    -------
+    pyproj.CRS
+        ``requested``; else the CRS of the layers when they all share one metric CRS;
+        else :func:`metric_crs_for` the centre of the layers' extent.
+
+    Raises
+    ------
+    parkmap.errors.CRSError
+        If ``requested`` is not metric, or no layer has a CRS.
+    """
+    if requested is not None:
+        crs = to_crs(requested)
+        if not is_metric(crs):
+            raise CRSError(f"{crs_label(crs)} is not a projected metric CRS; areas need one")
+        return crs
+    crss = {gdf.crs for gdf in layers.values() if gdf.crs is not None}
+    metric = [c for c in crss if is_metric(c)]
+    if len(crss) == 1 and metric:
+        return metric[0]
+    located = [gdf for gdf in layers.values() if gdf.crs is not None and len(gdf)]
+    if not located:
+        raise CRSError("no layer has a coordinate reference system; name one (crs=...)")
+    bounds = pd.DataFrame(
+        [gdf.to_crs(WGS84).total_bounds for gdf in located], columns=["x0", "y0", "x1", "y1"]
+    )
+    lon = (bounds["x0"].min() + bounds["x1"].max()) / 2
+    lat = (bounds["y0"].min() + bounds["y1"].max()) / 2
+    return metric_crs_for(lon, lat)
 
 
 def crs_label(crs) -> str:

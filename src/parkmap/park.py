@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -14,9 +15,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from parkmap import io
-from parkmap.crs import WGS84, crs_label, is_metric, metric_crs_for, to_crs
-from parkmap.errors import CRSError, DataFileError, ValidationError
+from parkmap._geometry import repair
+from parkmap.crs import choose_metric_crs, crs_label
+from parkmap.errors import ValidationError
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
 
@@ -25,36 +26,8 @@ __all__ = ["Park"]
 log = logging.getLogger("parkmap")
 
 
-def _choose_crs(layers: Mapping[str, gpd.GeoDataFrame], requested) -> CRS:
-    """The park's metric CRS: the one asked for, a metric CRS all layers share, or derived."""
-    if requested is not None:
-        crs = to_crs(requested)
-        if not is_metric(crs):
-            raise CRSError(f"{crs_label(crs)} is not a projected metric CRS; areas need one")
-        return crs
-    crss = {gdf.crs for gdf in layers.values() if gdf.crs is not None}
-    metric = [c for c in crss if is_metric(c)]
-    if len(crss) == 1 and metric:
-        return metric[0]
-    located = [gdf for gdf in layers.values() if gdf.crs is not None and len(gdf)]
-    if not located:
-        raise CRSError("no layer has a coordinate reference system; name one (crs=...)")
-    bounds = pd.DataFrame(
-        [gdf.to_crs(WGS84).total_bounds for gdf in located], columns=["x0", "y0", "x1", "y1"]
-    )
-    lon = (bounds["x0"].min() + bounds["x1"].max()) / 2
-    lat = (bounds["y0"].min() + bounds["y1"].max()) / 2
-    return metric_crs_for(lon, lat)
-
-
-def _keep_kind(geom, polygonal: bool):
-    """The polygonal (or linear) parts of a repaired geometry, as one geometry."""
-    parts = shapely.get_parts(geom)
-    wanted = (3, 6) if polygonal else (1, 5)
-    parts = parts[np.isin(shapely.get_type_id(parts), wanted)]
-    if not len(parts):
-        return shapely.from_wkt("POLYGON EMPTY" if polygonal else "LINESTRING EMPTY")
-    return shapely.union_all(parts) if polygonal else shapely.line_merge(shapely.union_all(parts))
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
 
 
 class Park:
@@ -101,7 +74,7 @@ class Park:
         self.metadata: dict = dict(metadata or {})
         self.source = source
         requested = crs if crs is not None else self.metadata.get("crs")
-        self.crs: CRS = _choose_crs(layers, requested)
+        self.crs: CRS = choose_metric_crs(layers, requested)
         self.metadata["crs"] = self.crs.to_string()
         self._layers: dict[str, gpd.GeoDataFrame] = {}
         for name, gdf in layers.items():
@@ -115,49 +88,32 @@ class Park:
     # -- construction -------------------------------------------------------------
     @classmethod
     def read(cls, path: str | os.PathLike, *, crs=None, layers: list[str] | None = None) -> Park:
-        """Read a park from a GeoPackage or a folder of GeoJSON layers.
+        """Read a park file (deprecated: use :func:`parkmap.read_park`)."""
+        _deprecated("Park.read", "parkmap.read_park")
+        from parkmap.io.files import load_park
 
-        Parameters
-        ----------
-        path : path-like
-            A ``.gpkg`` file, or a folder with one ``<layer>.geojson`` per layer and
-            an optional ``metadata.json``.
-        crs : CRS-like, optional
-            The park's metric CRS (see :class:`Park`).
-        layers : list of str, optional
-            Read only these layers of a GeoPackage.
-
-        Returns
-        -------
-        Park
-        """
-        path = Path(path)
-        if path.is_dir():
-            found, metadata = io.read_geojson_dir(path)
-        elif path.suffix.lower() == ".gpkg":
-            found, metadata = io.read_geopackage(path, layers)
-        elif not path.exists():
-            raise DataFileError(f"{path}: no such file or folder")
-        else:
-            raise DataFileError(
-                f"{path}: a park is a GeoPackage (.gpkg) or a folder of .geojson layers; "
-                "use `parkmap import` for other formats"
-            )
-        return cls(found, crs=crs, metadata=metadata, source=str(path))
+        return load_park(path, crs=crs, layers=layers)
 
     @classmethod
     def from_geopackage(cls, path: str | os.PathLike, **kwargs) -> Park:
-        """Read a park from a GeoPackage (see :meth:`read`)."""
-        return cls.read(path, **kwargs)
+        """Read a GeoPackage park (deprecated: use :func:`parkmap.read_park`)."""
+        _deprecated("Park.from_geopackage", "parkmap.read_park")
+        from parkmap.io.files import load_park
+
+        return load_park(path, **kwargs)
 
     @classmethod
     def from_geojson_dir(cls, path: str | os.PathLike, **kwargs) -> Park:
-        """Read a park from a folder of GeoJSON layers (see :meth:`read`)."""
-        return cls.read(path, **kwargs)
+        """Read a GeoJSON-folder park (deprecated: use :func:`parkmap.read_park`)."""
+        _deprecated("Park.from_geojson_dir", "parkmap.read_park")
+        from parkmap.io.files import load_park
+
+        return load_park(path, **kwargs)
 
     @classmethod
     def from_layers(cls, layers: Mapping[str, gpd.GeoDataFrame], **kwargs) -> Park:
-        """Build a park from GeoDataFrames in Python (same as the constructor)."""
+        """Build a park from GeoDataFrames (deprecated: use the constructor, ``Park(layers)``)."""
+        _deprecated("Park.from_layers", "Park(layers, ...)")
         return cls(layers, **kwargs)
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -170,7 +126,9 @@ class Park:
         parkmap.errors.OutputExistsError
             If the file exists and ``overwrite`` is false.
         """
-        return io.write_geopackage(path, self._layers, self.metadata, overwrite=overwrite)
+        from parkmap.io.files import write_geopackage  # io sits above the model
+
+        return write_geopackage(path, self._layers, self.metadata, overwrite=overwrite)
 
     # -- access ------------------------------------------------------------------
     @property
@@ -237,23 +195,23 @@ class Park:
         layers = dict(self._layers)
         for name, gdf in self._layers.items():
             schema = LAYERS.get(name)
-            geoms = gdf.geometry.array
-            bad = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & ~shapely.is_valid(geoms)
-            if schema is None or not bad.any():
+            if schema is None:
+                continue
+            polygonal = "Polygon" in schema.geometry
+            originals = np.asarray(gdf.geometry.array, dtype=object)
+            values, reasons = repair(originals, polygonal)
+            fixed = np.flatnonzero(pd.notna(reasons))
+            if not len(fixed):
                 continue
             ids = feature_ids(gdf)
-            values = np.asarray(geoms, dtype=object).copy()
-            polygonal = "Polygon" in schema.geometry
-            for pos in np.flatnonzero(bad):
-                before = values[pos]
-                after = _keep_kind(shapely.make_valid(before), polygonal)
-                values[pos] = after
-                measure, unit = (shapely.area, "m²") if polygonal else (shapely.length, "m")
+            measure, unit = (shapely.area, "m²") if polygonal else (shapely.length, "m")
+            for pos in fixed:
+                before, after = originals[pos], values[pos]
                 repairs.append(
                     Problem(
                         "warning",
                         name,
-                        f"invalid geometry ({shapely.is_valid_reason(before)}) repaired with "
+                        f"invalid geometry ({reasons[pos]}) repaired with "
                         f"make_valid: {measure(before):,.1f} {unit} before, "
                         f"{measure(after):,.1f} {unit} after",
                         ids.iloc[pos],

@@ -1,5 +1,8 @@
 """Area reports: tables of a park's areas in m², 亩, 公顷 and km², and their renderers.
 
+Why this module is long: one concept, the area tables; each table's builder is short
+and they share the row format defined at the top.
+
 Every table has the same columns, so all tables fit one tidy frame: ``key`` (a stable
 id: feature id or coded value), ``name_zh``, ``name_en``, ``group`` (the cluster, zone
 or class a row belongs to), ``count``, ``area_m2`` and, where they apply,
@@ -10,43 +13,40 @@ make sure overlapping features of one group are counted once.
 
 from __future__ import annotations
 
-import io as _io
-import json
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from tabulate import tabulate
-from wcwidth import wcswidth
 
-from parkmap import __version__
-from parkmap._data import read_table
 from parkmap._geometry import right_of_way
 from parkmap.io import atomic_output
+from parkmap.land import availability
 from parkmap.landuse import lookup_code
 from parkmap.park import Park
 from parkmap.schema import BOUNDARY_ZONES, feature_ids
-from parkmap.units import AREA_UNITS, M2_PER_MU
+from parkmap.tables import FORMATS as REPORT_FORMATS
+from parkmap.tables import (
+    caption_block,
+    clean_json,
+    crs_line,
+    csv_text,
+    grid,
+    heading,
+    illustrative_line,
+    json_header,
+    render,
+)
+from parkmap.units import AREA_UNITS
+from parkmap.vocab import display_names, label, labels
 
-__all__ = [
-    "FORMATS",
-    "UNIT_NAMES",
-    "AreaReport",
-    "ReportTable",
-    "area_report",
-    "crs_line",
-    "format_area",
-    "illustrative_line",
-    "render_text",
-]
+__all__ = ["FORMATS", "AreaReport", "ReportTable", "area_report"]
 
 #: Output formats of :meth:`AreaReport.render`.
-FORMATS = ("table", "csv", "markdown", "json", "xlsx")
+FORMATS = REPORT_FORMATS
 
 #: JSON schema version of :meth:`AreaReport.to_dict`; bumped on incompatible change.
 JSON_SCHEMA_VERSION = 1
@@ -54,26 +54,6 @@ JSON_SCHEMA_VERSION = 1
 ROW_COLUMNS = ["key", "name_zh", "name_en", "group", "group_zh", "group_en", "count", "area_m2"]
 EXTRA_COLUMNS = ["length_m", "floor_area_m2", "investment_yi", "land_mu"]
 
-_HEADERS = {
-    "table": ("表", "table"),
-    "row_type": ("行类型", "row type"),
-    "key": ("编号", "key"),
-    "name": ("名称", "name"),
-    "name_zh": ("名称", "name (zh)"),
-    "name_en": ("英文名称", "name (en)"),
-    "group": ("分组编号", "group key"),
-    "group_zh": ("分组", "group (zh)"),
-    "group_en": ("分组(英文)", "group"),
-    "count": ("数量", "count"),
-    "area_m2": ("面积(平方米)", "area (m²)"),
-    "area_mu": ("面积(亩)", "area (mu)"),
-    "area_ha": ("面积(公顷)", "area (ha)"),
-    "area_km2": ("面积(平方千米)", "area (km²)"),
-    "length_m": ("长度(米)", "length (m)"),
-    "floor_area_m2": ("建筑面积(平方米)", "floor area (m²)"),
-    "investment_yi": ("投资(亿元)", "investment (100M CNY)"),
-    "land_mu": ("用地(亩)", "land (mu)"),
-}
 _DECIMALS = {
     "count": 0,
     "area_m2": 0,
@@ -85,67 +65,6 @@ _DECIMALS = {
     "investment_yi": 2,
     "land_mu": 2,
 }
-
-
-#: Display names of the area units, (Chinese, English).
-UNIT_NAMES = {
-    "m2": ("平方米", "m²"),
-    "mu": ("亩", "mu"),
-    "ha": ("公顷", "ha"),
-    "km2": ("平方千米", "km²"),
-}
-
-
-def format_area(value_m2: float, unit: str = "m2") -> str:
-    """An area in m² as text in ``unit``, rounded as reports round it (empty if missing)."""
-    if value_m2 is None or pd.isna(value_m2):
-        return ""
-    decimals = _DECIMALS[f"area_{unit}"]
-    return f"{float(value_m2) / AREA_UNITS[unit]:,.{decimals}f}"
-
-
-def crs_line(crs: str, crs_name: str, lang: str = "en") -> str:
-    """The caption line that names the CRS areas are computed in, and the mu."""
-    if lang == "zh":
-        return f"面积在 {crs} ({crs_name}) 投影坐标系中计算；1 亩 = 10000/15 平方米。"
-    return f"Areas computed in {crs} ({crs_name}); 1 mu = 10000/15 m²."
-
-
-def illustrative_line(lang: str = "en") -> str:
-    """The caption line that warns the data are an illustrative model."""
-    if lang == "zh":
-        return "注意：示意模型，依据公开资料推断，非测绘数据。"
-    return "Note: an illustrative model inferred from public descriptions, not surveyed data."
-
-
-def json_header(
-    *, name_zh: str, name_en: str, illustrative: bool, data_source, crs: str, crs_name: str
-) -> dict:
-    """The JSON fields every parkmap result opens with: generator, park, CRS, units."""
-    return {
-        "generator": f"parkmap {__version__}",
-        "park": {
-            "name_zh": name_zh,
-            "name_en": name_en,
-            "illustrative": illustrative,
-            "data_source": data_source,
-        },
-        "crs": crs,
-        "crs_name": crs_name,
-        "units": {"m2_per_mu": M2_PER_MU, "m2_per_ha": 10_000.0, "m2_per_km2": 1_000_000.0},
-    }
-
-
-@lru_cache(maxsize=1)
-def _vocabulary() -> dict[tuple[str, str], tuple[str, str]]:
-    table = read_table("vocabulary.csv")
-    return {(r.column, r.value): (r.name_zh, r.name_en) for r in table.itertuples(index=False)}
-
-
-def _label(column: str, value) -> tuple[str, str]:
-    """Chinese and English display labels of a coded value."""
-    text = "" if pd.isna(value) else str(value)
-    return _vocabulary().get((column, text), (text, text))
 
 
 @dataclass
@@ -216,17 +135,9 @@ def _union_area(geoms) -> float:
     return float(shapely.union_all(geoms).area) if geoms else 0.0
 
 
-def _names(gdf: gpd.GeoDataFrame) -> tuple[pd.Series, pd.Series]:
-    zh = gdf["name_zh"].astype(object) if "name_zh" in gdf else pd.Series("", index=gdf.index)
-    en = gdf["name_en"].astype(object) if "name_en" in gdf else zh
-    zh = zh.where(zh.notna(), en)
-    en = en.where(en.notna(), zh)
-    return zh.fillna(""), en.fillna("")
-
-
 def _feature_table(park: Park, layer: str, group_col: str | None) -> pd.DataFrame:
     gdf = park[layer]
-    zh, en = _names(gdf)
+    zh, en = display_names(gdf)
     group = pd.Series(None, index=gdf.index, dtype=object)
     group_zh = group_en = group
     if group_col and group_col in gdf.columns:
@@ -235,7 +146,7 @@ def _feature_table(park: Park, layer: str, group_col: str | None) -> pd.DataFram
         if group_col == "cluster" and "clusters" in park:
             clusters = park["clusters"]
             ids = feature_ids(clusters)
-            names_zh, names_en = _names(clusters)
+            names_zh, names_en = display_names(clusters)
             zh_of = dict(zip(ids, names_zh, strict=True))
             en_of = dict(zip(ids, names_en, strict=True))
             group_zh = group.map(lambda v: zh_of.get(v, v))
@@ -282,7 +193,7 @@ def _boundary_table(park: Park) -> ReportTable:
     rows = _feature_table(park, "boundary", "cluster")
     if "zone" in gdf.columns:
         rows["name_en"] = [
-            f"{en} ({_label('zone', z)[1]})" if en == zh else en
+            f"{en} ({label('zone', z)[1]})" if en == zh else en
             for en, zh, z in zip(rows["name_en"], rows["name_zh"], gdf["zone"], strict=True)
         ]
     totals = []
@@ -290,7 +201,7 @@ def _boundary_table(park: Park) -> ReportTable:
         groups = rows.groupby(gdf["zone"].to_numpy()).groups
         for zone in sorted(groups, key=lambda z: (z not in BOUNDARY_ZONES, str(z))):
             idx = groups[zone]
-            zh, en = _label("zone", zone)
+            zh, en = label("zone", zone)
             totals.append(
                 _total_row(rows.loc[idx], f"zone:{zone}", f"小计:{zh}", f"subtotal: {en}")
             )
@@ -322,7 +233,7 @@ def _grouped_table(
     geoms = gdf.geometry if area is None else area
     rows = []
     for value, idx in gdf.groupby(gdf[by].astype(str), sort=True).groups.items():
-        zh, en = _label(label_column or by, value)
+        zh, en = label(label_column or by, value)
         row = {"key": value, "name_zh": zh, "name_en": en, "count": len(idx)}
         row["area_m2"] = _union_area(geoms.loc[idx]) if union else float(geoms.loc[idx].area.sum())
         for name, series in (extras or {}).items():
@@ -497,13 +408,7 @@ class AreaReport:
         def clean(value, column: str = ""):
             if column == "count" and not pd.isna(value):
                 return int(value)
-            if isinstance(value, (float, np.floating)):
-                return None if np.isnan(value) else float(value)
-            if isinstance(value, (np.integer,)):
-                return int(value)
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
-                return None
-            return value
+            return clean_json(value)
 
         tables = []
         for table in self.tables:
@@ -560,42 +465,28 @@ class AreaReport:
                 "" if pd.isna(v) else f"{v:,.{decimals}f}" for v in frame[column].astype(float)
             ]
         index = 0 if lang == "zh" else 1
-        headers = {**_HEADERS, "group": _HEADERS["group_zh" if lang == "zh" else "group_en"]}
+        names = labels("report_header")
+        headers = {**names, "group": names["group_zh" if lang == "zh" else "group_en"]}
         out.columns = [headers[c][index] for c in out.columns]
         return out, len(shown)
 
     def to_text(self, lang: str = "en", fmt: str = "table") -> str:
         """Render as terminal tables (``fmt="table"``) or Markdown (``"markdown"``)."""
-        tablefmt = "pipe" if fmt == "markdown" else "simple"
-        blocks = []
-        caption = self.caption(lang)
-        if fmt == "markdown":
-            first, *rest = caption.splitlines()
-            blocks.append(f"# {first}\n\n" + "\n".join(f"{line}  " for line in rest))
-        else:
-            blocks.append(caption)
+        blocks = [caption_block(self.caption(lang), fmt)]
         for table in self.tables:
             display, n_left = self._display(table, lang)
             title = table.title(lang)
-            heading = f"## {title}" if fmt == "markdown" else f"{title}\n{'=' * wcswidth(title)}"
-            body = tabulate(
-                display.to_numpy().tolist(),
-                headers=list(display.columns),
-                tablefmt=tablefmt,
-                colalign=["left"] * n_left + ["right"] * (len(display.columns) - n_left),
-                disable_numparse=True,
-            )
+            body = grid(display.to_numpy().tolist(), list(display.columns), fmt, n_left=n_left)
             note = f"\n({table.note})" if table.note and lang == "en" else ""
-            blocks.append(f"{heading}\n{body}{note}")
+            blocks.append(f"{heading(title, fmt)}\n{body}{note}")
         if self.availability is not None:
             blocks.append(self.availability.to_text(lang, fmt, caption=False).rstrip("\n"))
         if self.headline:
-            blocks.append(self._headline_text(lang, tablefmt, fmt))
+            blocks.append(self._headline_text(lang, fmt))
         return "\n\n".join(blocks) + "\n"
 
-    def _headline_text(self, lang: str, tablefmt: str, fmt: str) -> str:
+    def _headline_text(self, lang: str, fmt: str) -> str:
         title = "园区主要指标" if lang == "zh" else "Headline figures"
-        heading = f"## {title}" if fmt == "markdown" else f"{title}\n{'=' * wcswidth(title)}"
         label = "label_zh" if lang == "zh" else "label_en"
 
         def change(item: dict) -> str:
@@ -618,18 +509,14 @@ class AreaReport:
             if lang == "zh"
             else ["figure", "value", "unit", "change", "year", "source"]
         )
-        return f"{heading}\n" + tabulate(
-            rows, headers=headers, tablefmt=tablefmt, disable_numparse=True
-        )
+        return f"{heading(title, fmt)}\n" + grid(rows, headers, fmt, n_left=None)
 
     def to_csv(self, lang: str = "en") -> str:
         """All tables as one tidy CSV (unrounded values; headers translated with ``zh``)."""
         frame = self.frame()
         if lang == "zh":
-            frame.columns = [_HEADERS.get(c, (c, c))[0] for c in frame.columns]
-        buffer = _io.StringIO()
-        frame.to_csv(buffer, index=False, lineterminator="\n")
-        return buffer.getvalue()
+            frame.columns = [labels("report_header").get(c, (c, c))[0] for c in frame.columns]
+        return csv_text(frame)
 
     def to_xlsx(self, path: str | os.PathLike, lang: str = "en", *, overwrite: bool = False):
         """Write an Excel workbook: an "about" sheet, then one sheet per table."""
@@ -648,7 +535,8 @@ class AreaReport:
                 if "area_m2" in table.columns:
                     keep += ["area_mu", "area_ha", "area_km2"]
                 frame = frame[["row_type", "key", *keep]]
-                frame.columns = [_HEADERS[c][0 if lang == "zh" else 1] for c in frame.columns]
+                names = labels("report_header")
+                frame.columns = [names[c][0 if lang == "zh" else 1] for c in frame.columns]
                 name = table.title(lang)[:31]
                 while name in used:
                     name = name[:29] + f"_{len(used)}"
@@ -661,22 +549,7 @@ class AreaReport:
 
     def render(self, fmt: str = "table", lang: str = "en") -> str:
         """Render as text in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``)."""
-        return render_text(self, fmt, lang)
-
-
-def render_text(result, fmt: str, lang: str, formats=FORMATS) -> str:
-    """Render a result with ``to_text``, ``to_csv`` and ``to_dict`` methods as text.
-
-    ``table`` and ``markdown`` go to ``to_text(lang, fmt)``, ``csv`` to
-    ``to_csv(lang)``, ``json`` to ``to_dict()`` (indented, non-ASCII kept).
-    """
-    if fmt in ("table", "markdown"):
-        return result.to_text(lang, fmt)
-    if fmt == "csv":
-        return result.to_csv(lang)
-    if fmt == "json":
-        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(formats)}")
+        return render(self, fmt, lang, FORMATS)
 
 
 _TABLE_BUILDERS = (
@@ -739,6 +612,4 @@ def _availability_section(park: Park, rules):
     """The availability of a park with clusters or parcels, else None."""
     if not any(name in park and len(park[name]) for name in ("clusters", "parcels")):
         return None
-    from parkmap.availability import availability  # it imports this module
-
     return availability(park, rules, repair=False)

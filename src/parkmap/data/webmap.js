@@ -2,7 +2,7 @@
  *
  * Written for parkmap (MIT). Plain Leaflet 1.9, no other library, so the same code runs
  * online and inlined in an offline map. Every string that reaches innerHTML here was
- * HTML-escaped in Python (parkmap/webmap.py); numbers are written with textContent.
+ * HTML-escaped in Python (the parkmap.maps package); numbers are written with textContent.
  */
 var parkmap = (function () {
   "use strict";

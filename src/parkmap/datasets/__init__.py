@@ -12,6 +12,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from parkmap.io.files import load_park
 from parkmap.park import Park
 
 __all__ = ["available", "dianjiang", "get_path", "load"]
@@ -46,7 +47,7 @@ def get_path(name: str) -> Path:
 
 @cache
 def _load_cached(name: str) -> Park:
-    return Park.read(get_path(name))
+    return load_park(get_path(name))
 
 
 def load(name: str = "dianjiang") -> Park:

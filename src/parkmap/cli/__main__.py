@@ -1,0 +1,5 @@
+"""``python -m parkmap.cli``: the command line."""
+
+from parkmap.cli import main
+
+main()

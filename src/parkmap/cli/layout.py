@@ -1,0 +1,119 @@
+"""``parkmap layout``: plots, branch roads and factories, with the indicator checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import parkmap
+from parkmap.cli.options import (
+    check_output,
+    data_option,
+    format_option,
+    lang_option,
+    load_park,
+    overwrite_option,
+)
+from parkmap.errors import DataFileError
+from parkmap.tables import TEXT_FORMATS
+
+__all__ = ["TemplateOption", "layout"]
+
+
+class TemplateOption(click.Option):
+    """``--template``, whose help lists the factory templates, read only when help is shown."""
+
+    def get_help_record(self, ctx: click.Context):
+        """The help line, with ``{templates}`` filled in from the building templates."""
+        names = parkmap.building_templates().query("role == 'factory'").index
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        return record[0], record[1].replace("{templates}", ", ".join(names))
+
+
+@click.command("layout")
+@data_option
+@click.option(
+    "--subpark",
+    "subparks",
+    multiple=True,
+    help="Sub-park id or name to lay out (repeatable) [default: every sub-park].",
+)
+@click.option(
+    "--plot-mu", type=click.FloatRange(min=0, min_open=True), help="Target plot size, 亩."
+)
+@click.option(
+    "--template",
+    "templates",
+    multiple=True,
+    cls=TemplateOption,
+    help="Factory template (repeatable, packed in order) [default: multi_storey_factory]; "
+    "one of: {templates}.",
+)
+@click.option(
+    "--rules",
+    type=click.Path(dir_okay=False),
+    help="CSV of local control indicators [default: the 2008 national table].",
+)
+@click.option("--no-office", is_flag=True, help="Do not place office blocks.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the layers plots, buildings and layout_roads to this GeoPackage.",
+)
+@format_option(TEXT_FORMATS, help="Format of the indicator report on stdout.")
+@lang_option(default="en")
+@overwrite_option
+@click.option(
+    "--map",
+    "map_output",
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained (offline) web map of the layout to this HTML file.",
+)
+def layout(
+    data, subparks, plot_mu, templates, rules, no_office, output, fmt, lang, overwrite, map_output
+):
+    """Lay out plots, branch roads and standard factories; check the control indicators.
+
+    Plots front a road (branch roads are inserted in deep blocks), buildings keep road
+    setbacks and fire spacing, and every plot is checked for FAR (storeys over 8 m
+    count twice), building coverage, admin share and green ratio.
+
+    \b
+    Examples:
+      parkmap layout --subpark sp-valve-chengxi
+      parkmap layout --subpark sp-valve-chengxi --plot-mu 50 --template portal_shed \\
+          -o layout.gpkg --format json > layout.json
+      parkmap layout --subpark sp-auto --map auto_layout.html --lang zh
+    """
+    if output is not None and Path(output).suffix.lower() != ".gpkg":
+        raise DataFileError(f"{output}: parkmap layout writes a GeoPackage; name it *.gpkg")
+    for target in (output, map_output):  # fail before the work, not after it
+        if target is not None:
+            check_output(target, overwrite)
+    park = load_park(data)
+    available = parkmap.availability(park)
+    result = parkmap.layout(
+        park,
+        available,
+        subpark=list(subparks) or None,
+        plot=plot_mu,
+        building=list(templates) or None,
+        rules=rules,
+        office=not no_office,
+    )
+    if output is not None:
+        result.save(output, overwrite=overwrite)
+        click.echo(
+            f"wrote {output} ({len(result.plots)} plots, {len(result.buildings)} buildings, "
+            f"{len(result.roads)} branch roads)",
+            err=True,
+        )
+    if map_output is not None:
+        m = parkmap.webmap(park, available, result, offline=True, lang=lang)
+        path = parkmap.save_map(m, map_output, overwrite=overwrite)
+        click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, offline)", err=True)
+    click.echo(result.render(fmt, lang), nl=False)

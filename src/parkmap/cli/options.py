@@ -1,0 +1,120 @@
+"""Options and helpers shared by the commands (one registry, as rio's ``options.py``).
+
+- ``--data PATH`` (:data:`data_option`): the park; the embedded Dianjiang park by default;
+- ``--lang zh|en`` (:func:`lang_option`), ``--format`` (:func:`format_option`);
+- ``--overwrite`` (:data:`overwrite_option`): outputs are never replaced without it; the
+  check itself is :func:`parkmap.io.files.check_output`, the one place that refuses;
+- :class:`ParkmapGroup`: parkmap errors become one line on stderr with exit status 1.
+
+Nothing here imports geopandas, folium or the engines: ``parkmap --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+import parkmap
+from parkmap.errors import ParkmapError
+
+__all__ = [
+    "ENGINES",
+    "ParkmapGroup",
+    "check_output",
+    "data_option",
+    "format_option",
+    "lang_option",
+    "load_park",
+    "overwrite_option",
+    "write_text",
+]
+
+log = logging.getLogger("parkmap")
+
+#: Availability engines offered by ``--engine`` (the same as :data:`parkmap.land.ENGINES`,
+#: written here so that ``--help`` needs no engine import; a test keeps them equal).
+ENGINES = ("local", "dask")
+
+_DATA_HELP = (
+    "Park GeoPackage (.gpkg) or folder of GeoJSON layers [default: embedded Dianjiang park]."
+)
+
+
+def lang_option(*, default: str = "en", help: str = "Language of titles and headers."):
+    """The ``--lang zh|en`` option shared by the commands."""
+    return click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default=default, show_default=True, help=help
+    )
+
+
+def format_option(choices: tuple[str, ...], *, help: str):
+    """The ``--format`` option (stored as ``fmt``) with a command's own choices."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default="table",
+        show_default=True,
+        help=help,
+    )
+
+
+#: ``--data PATH``: the park to work on (default: the embedded Dianjiang park).
+data_option = click.option("--data", type=click.Path(), help=_DATA_HELP)
+#: ``--overwrite``: outputs are never replaced without it.
+overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace an existing output file."
+)
+
+
+def load_park(data: str | None) -> parkmap.Park:
+    """The park of ``--data``: a park file, or the embedded Dianjiang park by default."""
+    if data is None:
+        return parkmap.datasets.load("dianjiang")
+    return parkmap.read_park(data)
+
+
+def check_output(path, overwrite: bool) -> None:
+    """Refuse an existing output without ``--overwrite`` (:func:`parkmap.io.files.check_output`)."""
+    from parkmap.io.files import check_output as check
+
+    check(path, overwrite)
+
+
+def write_text(text: str, output: str | None, overwrite: bool) -> None:
+    """Print ``text``, or write it atomically to ``output`` (refusing to overwrite)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from parkmap.io.files import atomic_output
+
+    with atomic_output(output, overwrite=overwrite) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+class ParkmapGroup(click.Group):
+    """Click group that turns parkmap errors into one-line messages with exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; a parkmap error becomes one line on stderr and exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except ParkmapError as err:
+            if ctx.meta.get("parkmap.debug"):
+                raise
+            click.echo(f"parkmap: error: {err}", err=True)
+            sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as err:
+            if ctx.meta.get("parkmap.debug"):
+                raise
+            click.echo(
+                f"parkmap: unexpected error: {type(err).__name__}: {err} "
+                "(run with --debug for the traceback)",
+                err=True,
+            )
+            sys.exit(1)

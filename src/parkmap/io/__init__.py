@@ -1,0 +1,44 @@
+"""Reading, importing and writing parks: park files, planners' own files, the import report.
+
+Modules:
+
+- :mod:`~parkmap.io.files`: park GeoPackages and GeoJSON folders, atomic outputs, the
+  overwrite check;
+- :mod:`~parkmap.io.detect`: text encodings and CRS candidates of files without metadata;
+- :mod:`~parkmap.io.fieldmap`: field-mapping files, standard fields and value translation;
+- :mod:`~parkmap.io.readers`: one reader per source format (Shapefile, DXF, GeoParquet, OGR);
+- :mod:`~parkmap.io.columns`: source columns renamed, coerced and translated;
+- :mod:`~parkmap.io.coordinates`: swapped axes, GCJ-02 input, absurd coordinates, no CRS;
+- :mod:`~parkmap.io.report`: :class:`ImportReport` and :class:`SourceReport`;
+- :mod:`~parkmap.io.importer`: the import pipeline, :func:`import_park` and :func:`read_park`.
+"""
+
+from __future__ import annotations
+
+from parkmap.io.files import (
+    METADATA_TABLE,
+    atomic_output,
+    check_output,
+    list_layers,
+    read_geojson_dir,
+    read_geopackage,
+    write_geopackage,
+)
+from parkmap.io.importer import FORMATS, import_park, read_park, repair_geometries
+from parkmap.io.report import ImportReport, SourceReport
+
+__all__ = [
+    "FORMATS",
+    "METADATA_TABLE",
+    "ImportReport",
+    "SourceReport",
+    "atomic_output",
+    "check_output",
+    "import_park",
+    "list_layers",
+    "read_geojson_dir",
+    "read_geopackage",
+    "read_park",
+    "repair_geometries",
+    "write_geopackage",
+]

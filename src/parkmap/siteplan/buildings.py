@@ -1,0 +1,250 @@
+"""Buildings in plots: packing, the office block, setbacks and fire-spacing checks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from parkmap._geometry import right_of_way
+from parkmap.siteplan.plots import Block
+from parkmap.siteplan.standards import (
+    BuildingTemplate,
+    PlotOptions,
+    fire_spacing_m,
+    fire_table,
+    road_setback_m,
+)
+
+__all__ = [
+    "Placed",
+    "boundary_setback",
+    "enforce_spacing",
+    "plot_buildings",
+    "setback_columns",
+]
+
+log = logging.getLogger("parkmap")
+
+
+@dataclass
+class Placed:
+    """A building placed in a plot, in the block's local frame.
+
+    Attributes
+    ----------
+    box : shapely.Polygon
+        Its footprint (local frame).
+    template : BuildingTemplate or None
+        Its template (None for an existing building of the park).
+    fire_class : str
+        Its class in ``fire_spacing_gb50016.csv`` after the high-rise rule.
+    """
+
+    box: object  # local polygon
+    template: BuildingTemplate
+    fire_class: str
+
+
+def _pack(region, sx: float, sy: float, gap: float, step: float, from_top: bool) -> list:
+    """Greedy rows of ``sx`` x ``sy`` boxes inside ``region`` with ``gap`` between them."""
+    if region.is_empty:
+        return []
+    shapely.prepare(region)
+    x0, y0, x1, y1 = region.bounds
+    xs = np.arange(x0, x1 - sx + 1e-9, step)
+    if not len(xs):
+        return []
+    boxes: list = []
+    y = y1 - sy if from_top else y0
+    while (y >= y0 - 1e-9) if from_top else (y + sy <= y1 + 1e-9):
+        candidates = shapely.box(xs, y, xs + sx, y + sy)
+        ok = shapely.contains(region, candidates)
+        placed_here = False
+        next_x = -np.inf
+        for x, fits, candidate in zip(xs, ok, candidates, strict=True):
+            if fits and x >= next_x - 1e-9:
+                boxes.append(candidate)
+                next_x = x + sx + gap
+                placed_here = True
+        step_y = sy + gap if placed_here else step
+        y = y - step_y if from_top else y + step_y
+    return boxes
+
+
+def _place(region, template: BuildingTemplate, length: float, opts, placed: list[Placed]):
+    """Best packing of one template in ``region`` away from ``placed`` buildings."""
+    cls = template.effective_fire_class(opts.highrise_height_m)
+    for other in placed:
+        spacing = fire_spacing_m(cls, other.fire_class)
+        region = region.difference(other.box.buffer(spacing, join_style="mitre"))
+    gap = fire_spacing_m(cls, cls)
+    best: list = []
+    for sx, sy in ((template.width_m, length), (length, template.width_m)):
+        for from_top in (False, True):
+            boxes = _pack(region, sx, sy, gap, opts.placement_step_m, from_top)
+            if len(boxes) > len(best):
+                best = boxes
+    return [Placed(b, template, cls) for b in best]
+
+
+def _place_office(region, office: BuildingTemplate, length: float, road_zone, opts, placed):
+    """One office block in ``region``, as near the road as it fits (or None)."""
+    cls = office.effective_fire_class(opts.highrise_height_m)
+    for other in placed:
+        region = region.difference(
+            other.box.buffer(fire_spacing_m(cls, other.fire_class), join_style="mitre")
+        )
+    if region.is_empty:
+        return None
+    shapely.prepare(region)
+    x0, y0, x1, y1 = region.bounds
+    step = opts.placement_step_m
+    best = None
+    for sx, sy in ((length, office.width_m), (office.width_m, length)):
+        xs = np.arange(x0, x1 - sx + 1e-9, step)
+        ys = np.arange(y0, y1 - sy + 1e-9, step)
+        if not len(xs) or not len(ys):
+            continue
+        gx, gy = np.meshgrid(xs, ys)
+        boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + sx, gy.ravel() + sy)
+        boxes = boxes[shapely.contains(region, boxes)]
+        if not len(boxes):
+            continue
+        distance = shapely.distance(boxes, road_zone) if not road_zone.is_empty else np.zeros(1)
+        i = int(np.argmin(distance + 1e-3 * shapely.bounds(boxes)[:, 0]))
+        if best is None or distance[i] < best[0]:
+            best = (float(distance[i]), boxes[i])
+    return None if best is None else Placed(best[1], office, cls)
+
+
+def _buildable(plot, block: Block, template: BuildingTemplate, opts, side: float):
+    """Plot minus road setbacks and minus the boundary setback from non-road edges."""
+    tol = opts.frontage_tolerance_m
+    height = template.height_m
+    zones = [
+        r.buffer(road_setback_m(height, w), join_style="mitre")
+        for r, w in zip(block.roads_row, block.roads_width, strict=True)
+    ]
+    zones += [
+        s.buffer(road_setback_m(height, opts.branch_road_red_line_m), join_style="mitre")
+        for _, s in block.branch
+    ]
+    road_zone = block.frontage_zone(tol)
+    edges = plot.boundary.difference(road_zone)
+    out = plot.difference(edges.buffer(side)) if not edges.is_empty else plot
+    if zones:
+        out = out.difference(shapely.union_all(zones))
+    return out
+
+
+def boundary_setback(factories, office, opts: PlotOptions) -> float:
+    """Setback from non-road plot edges: at least half the largest fire spacing."""
+    templates = [*factories, *([office] if office is not None else [])]
+    classes = [t.effective_fire_class(opts.highrise_height_m) for t in templates]
+    spacing_max = max(fire_spacing_m(a, b) for a in classes for b in classes)
+    return max(opts.boundary_setback_min_m, spacing_max / 2)
+
+
+def plot_buildings(
+    plot, block: Block, factories, office, admin_max: float, opts, obstacles, side: float
+):
+    """Place factories and an office block in one plot (local frame)."""
+    road_zone = block.frontage_zone(opts.frontage_tolerance_m)
+    office_length = None
+    if office is not None:
+        apron = opts.admin_land_apron_m
+        allowed = admin_max * opts.admin_share_use * plot.area
+        length = allowed / (office.width_m + 2 * apron) - 2 * apron
+        if length >= office.length_min_m:
+            office_length = min(length, office.length_m)
+
+    def factories_into(placed: list[Placed]) -> list[Placed]:
+        for template in factories:
+            region = _buildable(plot, block, template, opts, side)
+            placed = placed + _place(region, template, template.length_m, opts, placed)
+        return placed
+
+    def with_office(placed: list[Placed]) -> list[Placed]:
+        if office_length is None:
+            return placed
+        region = _buildable(plot, block, office, opts, side)
+        found = _place_office(region, office, office_length, road_zone, opts, placed)
+        return placed if found is None else [*placed, found]
+
+    base = list(obstacles)
+    first = with_office(factories_into(base))[len(base) :]
+    if office_length is None or any(p.template.role == "office" for p in first):
+        return first
+    second = factories_into(with_office(base))[len(base) :]
+    if not any(p.template.role == "office" for p in second):
+        return first
+    # an office costs at most one factory building
+    n_first = sum(p.template.role == "factory" for p in first)
+    n_second = sum(p.template.role == "factory" for p in second)
+    return second if n_second >= n_first - 1 else first
+
+
+def enforce_spacing(
+    buildings: gpd.GeoDataFrame, existing: np.ndarray, existing_classes: list[str]
+) -> gpd.GeoDataFrame:
+    """Drop any planned building closer than the fire spacing to an earlier or existing one."""
+    if not len(buildings):
+        return buildings
+    geoms = np.asarray(buildings.geometry.array, dtype=object)
+    classes = buildings["fire_class"].tolist()
+    reach = max(fire_table().values())
+    drop = np.zeros(len(geoms), dtype=bool)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=reach)
+    for i, j in zip(left, right, strict=True):
+        if i < j and not drop[i] and not drop[j]:
+            needed = fire_spacing_m(classes[i], classes[j])
+            if shapely.distance(geoms[i], geoms[j]) < needed - 1e-6:
+                drop[j] = True
+    if len(existing):
+        new, old = shapely.STRtree(existing).query(geoms, predicate="dwithin", distance=reach)
+        for i, j in zip(new, old, strict=True):
+            needed = fire_spacing_m(classes[i], existing_classes[j])
+            if shapely.distance(geoms[i], existing[j]) < needed - 1e-6:
+                drop[i] = True
+    if drop.any():
+        log.warning("layout: %d building(s) dropped to keep the fire spacing", int(drop.sum()))
+    return buildings[~drop].reset_index(drop=True)
+
+
+def setback_columns(buildings, plots, roads, new_roads) -> gpd.GeoDataFrame:
+    """The binding road for each building: its required setback and actual distance."""
+    buildings = buildings.copy()
+    rows = np.concatenate(
+        [
+            right_of_way(roads) if len(roads) else np.empty(0, dtype=object),
+            right_of_way(new_roads) if len(new_roads) else np.empty(0, dtype=object),
+        ]
+    )
+    widths = np.concatenate(
+        [
+            pd.to_numeric(roads.get("red_line_m"), errors="coerce").to_numpy(dtype=float),
+            new_roads["red_line_m"].to_numpy(dtype=float),
+        ]
+    )
+    required = np.full(len(buildings), np.nan)
+    distance = np.full(len(buildings), np.nan)
+    if len(buildings) and len(rows):
+        tree = shapely.STRtree(rows)
+        for k, (geom, height) in enumerate(
+            zip(buildings.geometry, buildings["height_m"], strict=True)
+        ):
+            near = tree.query(geom, predicate="dwithin", distance=200.0)
+            if not len(near):
+                continue
+            d = shapely.distance(geom, rows[near])
+            need = np.array([road_setback_m(height, widths[j]) for j in near])
+            binding = int(np.argmin(d - need))
+            required[k], distance[k] = need[binding], d[binding]
+    buildings["road_setback_m"] = required
+    buildings["road_distance_m"] = distance
+    return buildings

@@ -1,0 +1,361 @@
+"""Park layout: plots along roads, standard factory buildings, control-indicator checks.
+
+:func:`layout` turns the available land of a park (from :func:`parkmap.availability`)
+into a plan a planner can discuss:
+
+1. **Plots.** Each available block (a piece of available land inside one sub-park) is
+   worked in the frame of its main axis (the long side of its minimum rotated
+   rectangle, :func:`shapely.oriented_envelope`; the cross axis is tried as well and the
+   one that plots more land wins). The block is cut across that axis into rows, each
+   fronting a road: an existing road right-of-way along the block's side, or a branch
+   road inserted where the block is deeper than the rows can be (rows are at most
+   ``(branch_road_spacing_m - branch_road_red_line_m) / 2`` deep and sit back to back
+   on each side of an inserted road). Each row is then cut along the axis into plots of
+   equal area near ``plot_area_target_mu``, between the minimum and maximum size and no
+   narrower than ``plot_width_min_m``. A plot left without ``frontage_min_m`` of road
+   frontage, too small or too narrow is merged into its neighbour when the result stays
+   within the maximum size, or else left unplotted (reported as ``leftover``).
+2. **Buildings.** In each plot the buildable area is the plot minus the road setbacks
+   (Chongqing table by road width and building height, from the road's red line) and
+   minus a boundary setback from the plot's other edges of at least half the fire
+   spacing (so buildings of neighbouring plots keep the full spacing). Factory
+   templates are packed in rows aligned with the block's axis with the GB 50016 table
+   3.4.1 spacing between them (10 m between 丙/丁/戊 grade-one/two factories, 13 m next
+   to a high-rise factory taller than 24 m). An office block is sized to the admin share
+   the ruleset allows (times ``admin_share_use``) and placed nearest the road, trying it
+   both before and after the factories and keeping the better plan. Existing buildings
+   of the park are kept at fire spacing too. A last pass over every pair of buildings
+   removes any that would still be too close (none in practice; logged).
+3. **Indicators** per plot and per sub-park, checked with
+   :func:`parkmap.siteplan.indicators.check_indicators` (see there for formulas, thresholds and
+   margins). Green space is not drawn: it is taken as ``green_share_of_open_land`` of
+   the plot's unbuilt area, so green ratio = share × (plot − footprints) / plot. Admin
+   land is the office footprint grown by ``admin_land_apron_m`` (clipped to the plot).
+   Investment intensity is checked where a project of the park lies in a plot and has
+   ``investment_yi``, and the ruleset gives a minimum.
+
+Every threshold and default is data: ``data/layout_defaults.csv``,
+``data/building_templates.csv``, ``data/setbacks_chongqing.csv``,
+``data/fire_spacing_gb50016.csv`` and the indicator ruleset.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from parkmap._geometry import right_of_way
+from parkmap.errors import DataFileError, RulesError
+from parkmap.park import Park
+from parkmap.schema import feature_ids
+from parkmap.siteplan.buildings import (
+    Placed,
+    boundary_setback,
+    enforce_spacing,
+    plot_buildings,
+    setback_columns,
+)
+from parkmap.siteplan.geometry import min_width, polygons
+from parkmap.siteplan.indicators import IndicatorRules, indicator_rules
+from parkmap.siteplan.plots import lay_out_block
+from parkmap.siteplan.result import Layout, frames
+from parkmap.siteplan.standards import (
+    DEFAULT_TEMPLATES,
+    OFFICE_TEMPLATE,
+    BuildingTemplate,
+    PlotOptions,
+    template,
+)
+from parkmap.siteplan.summary import layout_summary, plot_indicators, subpark_table
+
+__all__ = ["layout"]
+
+log = logging.getLogger("parkmap")
+
+
+def _options(plot) -> PlotOptions:
+    if plot is None:
+        return PlotOptions.from_defaults()
+    if isinstance(plot, PlotOptions):
+        return plot
+    if isinstance(plot, (int, float)):
+        return PlotOptions.from_defaults(
+            plot_area_target_mu=plot,
+            plot_area_min_mu=min(PlotOptions.from_defaults().plot_area_min_mu, plot),
+            plot_area_max_mu=max(PlotOptions.from_defaults().plot_area_max_mu, 2 * plot),
+        )
+    if isinstance(plot, Mapping):
+        return PlotOptions.from_defaults(**plot)
+    raise TypeError(f"plot: a PlotOptions, a dict of options or a target size in mu, not {plot!r}")
+
+
+def _templates(building) -> list[BuildingTemplate]:
+    if building is None:
+        building = DEFAULT_TEMPLATES
+    if isinstance(building, (str, BuildingTemplate)):
+        building = [building]
+    templates = [template(b) for b in building]
+    if not templates or any(t.role != "factory" for t in templates):
+        raise RulesError("building: give one or more factory templates (the office is added)")
+    return templates
+
+
+def _select_subparks(park: Park, subpark) -> gpd.GeoDataFrame:
+    subparks = park.get("subparks")
+    if subparks is None or not len(subparks):
+        raise DataFileError(f"{park.source or park.name}: the park has no 'subparks' layer")
+    ids = feature_ids(subparks)
+    if subpark is None:
+        return subparks.assign(_id=ids.to_numpy())
+    wanted = [subpark] if isinstance(subpark, str) else list(subpark)
+    keep = np.zeros(len(subparks), dtype=bool)
+    labels = [ids, *(subparks[c].astype(str) for c in ("name_zh", "name_en") if c in subparks)]
+    for name in wanted:
+        hit = np.zeros(len(subparks), dtype=bool)
+        for column in labels:
+            hit |= column.astype(str).str.casefold().to_numpy() == str(name).casefold()
+        if not hit.any():
+            known = ", ".join(f"{i} ({z})" for i, z in zip(ids, subparks["name_zh"], strict=True))
+            raise DataFileError(f"park has no sub-park {name!r}; known: {known}")
+        keep |= hit
+    return subparks[keep].assign(_id=ids[keep].to_numpy())
+
+
+def _land(availability) -> gpd.GeoDataFrame:
+    land = getattr(availability, "land", availability)
+    if not isinstance(land, gpd.GeoDataFrame) or "subpark" not in land.columns:
+        raise TypeError(
+            "availability: the result of parkmap.availability(park) (or its .land GeoDataFrame)"
+        )
+    return land
+
+
+def _existing_buildings(park: Park, opts: PlotOptions) -> tuple[np.ndarray, list[str]]:
+    gdf = park.get("buildings")
+    if gdf is None or not len(gdf):
+        return np.empty(0, dtype=object), []
+    storeys = pd.to_numeric(gdf.get("storeys"), errors="coerce").fillna(1).to_numpy()
+    height = storeys * pd.to_numeric(gdf.get("storey_height_m"), errors="coerce").fillna(0.0)
+    classes = [
+        "highrise_12" if n > 1 and h > opts.highrise_height_m else "CDE_12"
+        for n, h in zip(storeys, height, strict=True)
+    ]
+    return np.asarray(gdf.geometry.array, dtype=object), classes
+
+
+def layout(
+    park: Park,
+    availability=None,
+    *,
+    subpark: str | Iterable[str] | None = None,
+    plot: PlotOptions | Mapping[str, float] | float | None = None,
+    building: str | BuildingTemplate | Iterable[str | BuildingTemplate] | None = None,
+    rules: IndicatorRules | str | os.PathLike | None = None,
+    office: bool = True,
+    progress: bool = False,
+) -> Layout:
+    """Lay out plots, branch roads and buildings on a park's available land.
+
+    Parameters
+    ----------
+    park : Park
+        The park (its ``subparks``, ``roads``, ``buildings`` and ``projects`` layers are
+        used).
+    availability : Availability or geopandas.GeoDataFrame, optional
+        The result of :func:`parkmap.availability` (or its ``land``); computed with the
+        default rules when not given.
+    subpark : str or list of str, optional
+        Sub-park id(s) or name(s) (Chinese or English) to lay out; default: all.
+    plot : PlotOptions, dict or float, optional
+        Settings (defaults: ``data/layout_defaults.csv``): a :class:`PlotOptions`, a
+        dict of overrides, or a target plot size in 亩 (the minimum and maximum widen to
+        admit it).
+    building : str, BuildingTemplate or list, optional
+        Factory template(s), packed in this order (default ``multi_storey_factory``,
+        24 x 72 m x 4 storeys). See :func:`building_templates`.
+    rules : IndicatorRules or path-like, optional
+        Control-indicator ruleset, or a CSV of local rules (see
+        :func:`parkmap.siteplan.indicators.indicator_rules`); default: the 2008 national table.
+    office : bool, default True
+        Place an office block sized to the admin share in each plot where it fits.
+    progress : bool, default False
+        Show a progress bar over blocks (``tqdm.auto``).
+
+    Returns
+    -------
+    Layout
+
+    Raises
+    ------
+    parkmap.errors.DataFileError
+        If the park has no sub-parks or ``subpark`` names none of them.
+    parkmap.errors.RulesError
+        On bad options, an unknown template or a bad rules file.
+
+    Notes
+    -----
+    See the module docstring for the algorithm. The layout is a first plan for
+    discussion: it ignores terrain, utilities, entrances and the local detailed plan.
+
+    Examples
+    --------
+    >>> import parkmap
+    >>> park = parkmap.datasets.load("dianjiang")
+    >>> plan = parkmap.layout(park, subpark="sp-valve-chengxi")
+    >>> plan.summary["n_plots"] > 0 and bool((plan.plots["far"] > 0).all())
+    True
+    """
+    park = park.require_valid()
+    opts = _options(plot)
+    factories = _templates(building)
+    office_template = template(OFFICE_TEMPLATE) if office else None
+    rules = rules if isinstance(rules, IndicatorRules) else indicator_rules(rules)
+    if availability is None:
+        from parkmap.land import availability as compute
+
+        availability = compute(park)
+    land = _land(availability)
+    subparks = _select_subparks(park, subpark)
+    roads = park.get("roads")
+    if roads is None:
+        roads = gpd.GeoDataFrame({"red_line_m": []}, geometry=[], crs=park.crs)
+    roads = roads.reset_index(drop=True)
+    row_geoms = right_of_way(roads) if len(roads) else np.empty(0, dtype=object)
+    road_widths = pd.to_numeric(roads["red_line_m"], errors="coerce").fillna(0.0).to_numpy()
+    all_row = shapely.union_all(row_geoms) if len(roads) else shapely.Polygon()
+    existing, existing_classes = _existing_buildings(park, opts)
+    existing_tree = shapely.STRtree(existing)
+    side = boundary_setback(factories, office_template, opts)
+
+    plot_rows: list[dict] = []
+    building_rows: list[dict] = []
+    road_rows: list[dict] = []
+    budget: dict[str, dict[str, float]] = {}
+    from tqdm.auto import tqdm
+
+    jobs = []
+    for _, sp in subparks.iterrows():
+        pieces = land[land["subpark"].astype(object) == sp["_id"]]
+        budget[sp["_id"]] = {"available_m2": 0.0, "road_m2": 0.0, "leftover_m2": 0.0}
+        for piece_index, piece in zip(pieces.index, pieces.geometry, strict=True):
+            for block in polygons(piece.intersection(sp.geometry).difference(all_row)):
+                jobs.append((sp, piece_index, block))
+    for sp, piece_index, world_block in tqdm(
+        jobs, desc="layout", unit="block", disable=not progress
+    ):
+        sp_id = sp["_id"]
+        code = sp.get("industry_code")
+        admin_max = rules.thresholds(code)["admin_share_max"]
+        block = lay_out_block(world_block, row_geoms, road_widths, opts)
+        frame = block.frame
+        budget[sp_id]["available_m2"] += world_block.area
+        budget[sp_id]["leftover_m2"] += block.leftover_m2
+        zone_world = frame.to_world(block.frontage_zone(opts.frontage_tolerance_m))
+        for line, strip in block.branch:
+            line_w = frame.to_world(line)
+            ends = shapely.get_parts(shapely.boundary(line_w))
+            connected = int(
+                sum(shapely.distance(e, all_row) <= opts.frontage_tolerance_m for e in ends)
+            )
+            area = float(strip.area)
+            budget[sp_id]["road_m2"] += area
+            road_rows.append(
+                {
+                    "id": f"{sp_id}-R{len(road_rows) + 1:03d}",
+                    "name_zh": "新增支路（布局）",
+                    "name_en": "inserted branch road (layout)",
+                    "road_class": "branch",
+                    "red_line_m": opts.branch_road_red_line_m,
+                    "status": "planned",
+                    "subpark": sp_id,
+                    "block": int(piece_index),
+                    "length_m": float(line_w.length),
+                    "area_m2": area,
+                    "connected_ends": connected,
+                    "source": "parkmap layout",
+                    "geometry": line_w,
+                }
+            )
+        # existing buildings near the block, as local obstacles
+        near = existing_tree.query(world_block.buffer(20.0))
+        obstacles = [Placed(frame.to_local(existing[i]), None, existing_classes[i]) for i in near]
+        for local_plot in block.plots:
+            world_plot = polygons(frame.to_world(local_plot).intersection(world_block))
+            if not world_plot:
+                continue
+            world_plot = max(world_plot, key=lambda p: p.area)
+            plot_id = f"{sp_id}-P{len(plot_rows) + 1:03d}"
+            placed = plot_buildings(
+                local_plot, block, factories, office_template, admin_max, opts, obstacles, side
+            )
+            first_building = len(building_rows)
+            for p in placed:
+                t = p.template
+                geom = frame.to_world(p.box)
+                building_rows.append(
+                    {
+                        "id": f"{plot_id}-B{len(building_rows) - first_building + 1:02d}",
+                        "plot": plot_id,
+                        "subpark": sp_id,
+                        "template": t.template,
+                        "kind": t.kind,
+                        "role": t.role,
+                        "name_zh": t.name_zh,
+                        "storeys": int(t.storeys),
+                        "ground_storey_height_m": float(t.ground_storey_height_m),
+                        "storey_height_m": float(t.storey_height_m),
+                        "height_m": float(t.height_m),
+                        "fire_class": p.fire_class,
+                        "status": "planned",
+                        "boundary_setback_m": side,
+                        "geometry": geom,
+                    }
+                )
+            plot_rows.append(
+                {
+                    "id": plot_id,
+                    "subpark": sp_id,
+                    "subpark_name": sp.get("name_zh"),
+                    "industry_code": None if pd.isna(code) else str(code),
+                    "block": int(piece_index),
+                    "frontage_m": float(world_plot.boundary.intersection(zone_world).length),
+                    "width_m": min_width(world_plot),
+                    "geometry": world_plot,
+                }
+            )
+    plots, buildings, roads_out = frames(plot_rows, building_rows, road_rows, park.crs)
+    buildings = enforce_spacing(buildings, existing, existing_classes)
+    buildings = setback_columns(buildings, plots, roads, roads_out)
+    plots = plot_indicators(plots, buildings, park, rules, opts)
+    table = subpark_table(plots, buildings, subparks, budget, rules)
+    summary = layout_summary(plots, buildings, roads_out, budget, rules)
+    meta = park.metadata
+    templates = [*factories, *([office_template] if office_template else [])]
+    log.info(
+        "layout: %d plots, %d buildings, %d branch roads in %d sub-park(s)",
+        len(plots),
+        len(buildings),
+        len(roads_out),
+        len(subparks),
+    )
+    return Layout(
+        plots=plots,
+        buildings=buildings,
+        roads=roads_out,
+        subparks=table,
+        summary=summary,
+        rules=rules,
+        options=opts,
+        templates=templates,
+        crs=park.crs,
+        park_name_zh=str(meta.get("name_zh") or park.name),
+        park_name_en=str(meta.get("name_en") or park.name),
+        illustrative=bool(meta.get("illustrative", False)),
+        data_source=park.source,
+    )

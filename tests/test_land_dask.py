@@ -1,0 +1,236 @@
+"""The availability waterfall on Dask gives the local engine's result, parcel by parcel."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+from shapely.geometry import box
+
+import parkmap
+from parkmap._geometry import right_of_way
+from parkmap.cli import cli
+
+distributed = pytest.importorskip("distributed")
+pytest.importorskip("dask_geopandas")
+
+from conftest import synthetic  # noqa: E402
+
+_synthetic = synthetic()
+ORIGIN, synthetic_county = _synthetic.ORIGIN, _synthetic.synthetic_county
+
+X0, Y0 = ORIGIN
+EXTENT_M = 6_000.0
+COLUMNS = [*(f"{c}_m2" for c in parkmap.load_rules().order), "available_m2"]
+COLUMNS += ["conditional_m2", "gross_m2"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=40,  # logging.ERROR
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def _layers() -> dict[str, gpd.GeoDataFrame]:
+    """A 3,000-parcel synthetic county with a boundary and sub-parks over part of it."""
+    layers = synthetic_county(3_000, seed=7, extent_m=EXTENT_M)
+    crs = layers["parcels"].crs
+    layers["boundary"] = gpd.GeoDataFrame(
+        {"id": ["b1", "b2"], "name_zh": ["集中", "弹性"], "zone": ["集中建设区", "弹性发展区"]},
+        geometry=[
+            box(X0, Y0, X0 + 4_000, Y0 + 2_500),
+            box(X0 + 1_000, Y0 + 2_500, X0 + 3_500, Y0 + 5_000),
+        ],
+        crs=crs,
+    )
+    layers["subparks"] = gpd.GeoDataFrame(
+        {
+            "id": ["s1", "s2"],
+            "name_zh": ["一园", "二园"],
+            "name_en": ["Park one", "Park two"],
+            "industry": ["valves", "textiles"],
+            "landuse_code": ["100102", "100102"],
+        },
+        geometry=[
+            box(X0 + 500, Y0 + 500, X0 + 2_500, Y0 + 2_000),
+            box(X0 + 1_500, Y0 + 2_600, X0 + 3_000, Y0 + 4_500),
+        ],
+        crs=crs,
+    )
+    return layers
+
+
+@pytest.fixture(scope="module")
+def county() -> parkmap.Park:
+    return parkmap.Park(_layers())
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return parkmap.load_rules().replace(min_area_mu=0.3, min_width_m=4.0)
+
+
+@pytest.fixture(scope="module")
+def local(county, rules):
+    return parkmap.availability(county, rules)
+
+
+def _partition_of(parcels: gpd.GeoDataFrame, n: int) -> np.ndarray:
+    """Each parcel's partition, as the engine cuts them (Hilbert order, equal counts)."""
+    order = np.argsort(parcels.geometry.hilbert_distance().to_numpy(), kind="stable")
+    part = np.empty(len(parcels), dtype=int)
+    for i, rows in enumerate(np.array_split(order, n)):
+        part[rows] = i
+    return part
+
+
+def assert_same(result, local) -> None:
+    assert result.categories == local.categories
+    parcels = result.parcels
+    if not isinstance(parcels, gpd.GeoDataFrame):  # lazy, read from GeoParquet
+        parcels = parcels.compute().set_index("id").loc[local.parcels["id"]].reset_index()
+    assert list(parcels["id"]) == list(local.parcels["id"])
+    np.testing.assert_allclose(
+        parcels[COLUMNS].to_numpy(), local.parcels[COLUMNS].to_numpy(), rtol=1e-9, atol=0
+    )
+    pd.testing.assert_frame_equal(
+        result.table.drop(columns=COLUMNS), local.table.drop(columns=COLUMNS)
+    )
+    np.testing.assert_allclose(
+        result.table[COLUMNS].to_numpy(), local.table[COLUMNS].to_numpy(), rtol=1e-9
+    )
+
+
+def test_same_as_local_engine_parcel_by_parcel(county, rules, local, cluster):
+    result = parkmap.availability(county, rules, engine="dask", scheduler=cluster, partitions=5)
+    assert_same(result, local)
+    # in the park's order, with the same pieces
+    assert result.parcels.geometry.geom_equals_exact(local.parcels.geometry, 0).all()
+    pd.testing.assert_frame_equal(
+        result.land.drop(columns="geometry"), local.land.drop(columns="geometry")
+    )
+    assert list(result.table["level"]) == ["subpark", "subpark", "total"]
+
+
+def test_parcels_straddling_partition_edges(county, rules, local, cluster):
+    """Partitions cut through groups of parcels under one constraint or road."""
+    n = 11
+    parcels = county["parcels"]
+    part = _partition_of(parcels, n)
+    # claimers (buffered constraints, roads) met by parcels of several partitions
+    exclusions = np.concatenate(
+        [
+            shapely.buffer(county["constraints"].geometry.array, 30.0),
+            right_of_way(county["roads"]),
+        ]
+    )
+    claimer, parcel = shapely.STRtree(parcels.geometry.array).query(
+        exclusions, predicate="intersects"
+    )
+    spread = pd.Series(part[parcel]).groupby(claimer).nunique()
+    assert (spread > 1).sum() > 20
+    # parcels whose neighbours lie in another partition
+    left, right = shapely.STRtree(parcels.geometry.array).query(
+        parcels.geometry.array, predicate="touches"
+    )
+    edge = np.unique(left[part[left] != part[right]])
+    assert len(edge) > 300
+
+    result = parkmap.availability(county, rules, engine="dask", scheduler=cluster, partitions=n)
+    assert_same(result, local)
+    assert result.parcels["id"].is_unique and len(result.parcels) == len(parcels)
+    got = result.parcels.iloc[edge][COLUMNS].to_numpy()
+    np.testing.assert_allclose(got, local.parcels.iloc[edge][COLUMNS].to_numpy(), rtol=1e-9)
+
+
+def test_geoparquet_in_and_out(county, rules, local, cluster, tmp_path):
+    parts = tmp_path / "parcels.parquet"
+    parts.mkdir()
+    for i, chunk in enumerate(np.array_split(np.arange(len(county["parcels"])), 3)):
+        county["parcels"].iloc[chunk].to_parquet(parts / f"part.{i}.parquet")
+    layers = {k: v for k, v in county.layers.items() if k != "parcels"}
+    out = tmp_path / "result.parquet"
+    result = parkmap.availability(
+        parkmap.Park(layers),
+        rules,
+        engine="dask",
+        scheduler=cluster.scheduler.address,
+        parcels=parts,
+        output=out,
+    )
+    assert_same(result, local)
+    written = gpd.read_parquet(out / "parcel_availability")
+    assert len(written) == len(local.parcels) and written.crs == county.crs
+    land = gpd.read_parquet(out / "available_land")
+    assert land["area_m2"].sum() == pytest.approx(local.land["area_m2"].sum(), rel=1e-12)
+    with pytest.raises(parkmap.errors.OutputExistsError):
+        parkmap.availability(
+            parkmap.Park(layers), rules, engine="dask", scheduler=cluster, parcels=parts, output=out
+        )
+
+
+def test_parquet_parcels_are_validated_and_repaired(county, rules, cluster, tmp_path):
+    parcels = county["parcels"].iloc[:200].copy()
+    x0, y0, x1, y1 = parcels.geometry.iloc[0].bounds
+    bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    parcels.loc[parcels.index[0], "geometry"] = bowtie
+    path = tmp_path / "parcels.parquet"
+    parcels.to_parquet(path)
+    park = parkmap.Park({"constraints": county["constraints"]})
+    result = parkmap.availability(park, rules, engine="dask", scheduler=cluster, parcels=path)
+    assert any("make_valid" in p.message for p in result.repairs)
+    assert len(result.parcels) == 200
+    with pytest.raises(parkmap.errors.ValidationError, match="invalid geometry"):
+        parkmap.availability(
+            park, rules, engine="dask", scheduler=cluster, parcels=path, repair=False
+        )
+
+
+def test_cli_dask_engine(county, local, cluster, tmp_path):
+    data = county.save(tmp_path / "county.gpkg")
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text("[fragments]\nmin_area_mu = 0.3\nmin_width_m = 4.0\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    args = ["availability", "--data", str(data), "--rules", str(rules_file), "--format", "json"]
+    args += ["--engine", "dask", "--scheduler", cluster.scheduler.address, "--partitions", "3"]
+    done = CliRunner().invoke(cli, [*args, "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    total = json.loads(done.stdout)["rows"][-1]
+    assert total["available_m2"] == pytest.approx(local.total["available_m2"], rel=1e-9)
+    assert "dashboard" in done.stderr and "wrote" in done.stderr
+    written = gpd.read_parquet(out / "parcel_availability")
+    assert written["available_m2"].sum() == pytest.approx(total["available_m2"], rel=1e-12)
+    usage = CliRunner().invoke(cli, ["availability", "--partitions", "3"])
+    assert usage.exit_code == 2 and "only with --engine dask" in usage.stderr
+
+
+def test_refusals(county, small_park, rules):
+    with pytest.raises(ValueError, match="unknown engine"):
+        parkmap.availability(county, rules, engine="spark")
+    with pytest.raises(ValueError, match="partitions: only with engine='dask'"):
+        parkmap.availability(county, rules, partitions=4)
+    with pytest.raises(parkmap.errors.DataFileError, match="clusters"):
+        parkmap.availability(small_park, engine="dask")
+
+
+def test_missing_dask_says_how_to_install(county, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask_geopandas", None)
+    with pytest.raises(ImportError, match=r"pip install 'parkmap\[dask\]'"):
+        parkmap.availability(county, engine="dask")
+    done = CliRunner().invoke(cli, ["availability", "--engine", "dask"])
+    assert done.exit_code == 1 and "parkmap[dask]" in done.stderr
