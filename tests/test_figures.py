@@ -12,8 +12,8 @@ from pyproj import Proj, Transformer
 import parkmap
 from parkmap._data import data_path
 from parkmap.errors import DataFileError, OutputExistsError, ParkmapError
+from parkmap.figures import _draw as figure_draw
 from parkmap.figures import figure, save_figure, subpark_chart, waterfall_chart
-from parkmap.figures import maps as figure_maps
 
 A4 = (297 / 25.4, 210 / 25.4)
 
@@ -224,5 +224,5 @@ def test_subpark_chart_matches_the_table(avail):
 
 
 def test_area_text_uses_exact_mu():
-    assert figure_maps._area(10_000 * 15, "en") == "15.0 ha / 225 mu"
+    assert figure_draw._area(10_000 * 15, "en") == "15.0 ha / 225 mu"
     assert np.isclose(10_000 * 15 / (10000 / 15), 225)

@@ -13,6 +13,9 @@ The public API, used by notebooks and the command line alike (it fits on one scr
 - layout: :func:`layout` → :class:`Layout`, with :class:`PlotOptions` and
   :func:`building_templates`;
 - web maps: :func:`webmap` and :func:`save_map`;
+- report figures: :func:`figure` (a map sheet for Word or PDF, a matplotlib Figure);
+  the charts, :func:`~parkmap.figures.save_figure` and the Word report
+  (:func:`parkmap.word_report.word_report`) beside it;
 - :mod:`parkmap.errors` (every error is a :class:`ParkmapError`) and :mod:`parkmap.units`.
 
 The engines and outputs live in subpackages (:mod:`parkmap.land`, :mod:`parkmap.siteplan`,
@@ -48,6 +51,7 @@ _API = {
     "building_templates": "parkmap.siteplan",
     "webmap": "parkmap.maps",
     "save_map": "parkmap.maps",
+    "figure": "parkmap.figures",
     "ParkmapError": "parkmap.errors",
 }
 _SUBMODULES = ("datasets", "errors", "units")
@@ -88,6 +92,7 @@ __all__ = [
     "building_templates",
     "datasets",
     "errors",
+    "figure",
     "import_park",
     "layout",
     "load_rules",
@@ -101,6 +106,7 @@ __all__ = [
 if TYPE_CHECKING:  # what static tools and IDEs see
     from parkmap import datasets, errors, units
     from parkmap.errors import ParkmapError
+    from parkmap.figures import figure
     from parkmap.io import ImportReport, import_park, read_park
     from parkmap.land import Availability, AvailabilityRules, availability, load_rules
     from parkmap.maps import save_map, webmap

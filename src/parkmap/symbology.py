@@ -24,6 +24,7 @@ import pandas as pd
 from parkmap._data import read_table
 from parkmap.errors import DataFileError
 from parkmap.landuse import lookup_code
+from parkmap.vocab import label, labels
 
 __all__ = [
     "HATCHES",
@@ -190,12 +191,6 @@ def symbol(style_layer: str, key: str = "*") -> Symbol:
     return table.get((style_layer, str(key))) or table.get((style_layer, "*")) or Symbol("#333333")
 
 
-@cache
-def _vocabulary() -> dict[tuple[str, str], tuple[str, str]]:
-    table = read_table("vocabulary.csv")
-    return {(r.column, r.value): (r.name_zh, r.name_en) for r in table.itertuples(index=False)}
-
-
 def coded_label(column: str, value) -> tuple[str, str]:
     """Chinese and English labels of a coded value (``status``, ``kind`` …) or land-use code.
 
@@ -211,7 +206,7 @@ def coded_label(column: str, value) -> tuple[str, str]:
         found = lookup_code(text)
         if found is not None:
             return f"{found.code} {found.name_zh}", f"{found.code} {found.name_en}"
-    return _vocabulary().get((column, text), (text, text))
+    return label(column, text)
 
 
 @cache
@@ -270,10 +265,12 @@ def _coded_rules(style_layer: str, column: str, present: list[str], *, outline: 
         zh, en = coded_label(column, key)
         if outline:
             sym = Symbol(stroke=sym.stroke, width_px=sym.width_px, dash_px=sym.dash_px)
-            zh, en = f"状态:{zh}", f"status: {en}"
+            prefix_zh, prefix_en = labels("symbology")[column]
+            zh, en = f"{prefix_zh}:{zh}", f"{prefix_en}: {en}"
         rules.append(Rule(zh, en, column, key, sym, outline_only=outline))
     if not outline and any(v not in keys for v in present):
-        rules.append(Rule("其他", "other", column, None, symbol(style_layer), False))
+        zh, en = labels("symbology")["other"]
+        rules.append(Rule(zh, en, column, None, symbol(style_layer), False))
     return rules
 
 

@@ -1,7 +1,7 @@
 """The ``parkmap`` command line: a thin layer over the public API.
 
 One module per command (``park``: report, layers, check, export; ``availability``;
-``webmap``: map; ``importing``: import; ``layout``), the shared options in
+``webmap``: map; ``figure``; ``importing``: import; ``layout``), the shared options in
 :mod:`parkmap.cli.options`. Commands import the heavy libraries (geopandas, folium) only
 when they run, so ``parkmap --help`` is fast.
 
@@ -18,6 +18,7 @@ import sys
 import click
 
 from parkmap.cli.availability import availability
+from parkmap.cli.figure import figure
 from parkmap.cli.importing import import_
 from parkmap.cli.layout import layout
 from parkmap.cli.options import ParkmapGroup
@@ -62,7 +63,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.meta["parkmap.debug"] = debug
 
 
-for _command in (report, layers, check, export, availability, map_, import_, layout):
+for _command in (report, layers, check, export, availability, map_, figure, import_, layout):
     cli.add_command(_command)
 
 

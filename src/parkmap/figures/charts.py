@@ -12,35 +12,20 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from parkmap.figures._draw import _area
 from parkmap.figures._fonts import font_family
-from parkmap.figures.maps import _area
 from parkmap.symbology import figure_colour
 from parkmap.units import M2_PER_HA
+from parkmap.vocab import text
 
 __all__ = ["subpark_chart", "waterfall_chart"]
 
 #: Chart width, inches (160 mm: an A4 page between 25 mm margins).
 CHART_WIDTH_IN = 160 / 25.4
 
-_TEXT = {
-    "waterfall": ("用地可用性瀑布", "Availability waterfall"),
-    "gross": ("总面积", "gross"),
-    "by_subpark": ("各园中园可用地", "Available land by sub-park"),
-    "free": ("现状可用", "free now"),
-    "conditional": ("有条件可用", "conditional"),
-    "area_ha": ("面积(公顷)", "area (ha)"),
-    "outside": ("园中园外", "outside sub-parks"),
-    "note": (
-        "有条件可用 = 可用地中需先办理审批的部分(一般耕地、林地、软约束、弹性发展区)。",
-        "Conditional = available land that needs approval first (cropland, forest, "
-        "soft constraints, flexible zone).",
-    ),
-}
-
 
 def _say(key: str, lang: str) -> str:
-    zh, en = _TEXT[key]
-    return zh if lang == "zh" else en
+    return text("chart", key, lang)
 
 
 def _fonts(lang: str):

@@ -280,7 +280,8 @@ class Layout:
         meta = self.to_dict()
         metadata = {k: meta[k] for k in ("generator", "crs", "ruleset", "options", "summary")}
         metadata["templates"] = meta["templates"]
-        return write_geopackage(path, layers, metadata, overwrite=overwrite)
+        styles = {"buildings": "layout_buildings"}  # QGIS styles as on the layout's web map
+        return write_geopackage(path, layers, metadata, overwrite=overwrite, styles=styles)
 
 
 def _clean(record: Mapping) -> dict:

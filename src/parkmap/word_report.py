@@ -29,9 +29,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from parkmap import __version__
+from parkmap._data import package_version
+from parkmap.errors import DataFileError, OutputExistsError
 from parkmap.io import atomic_output
 from parkmap.park import Park
+from parkmap.vocab import text
 
 __all__ = ["EAST_ASIAN_FONT", "HEADING_FONT", "TABLE_STYLE", "markdown_blocks", "word_report"]
 
@@ -50,48 +52,10 @@ LANDSCAPE_WIDTH_CM = 24.5
 #: PNG resolution of embedded figures, dpi.
 FIGURE_DPI = 200
 
-_TEXT = {
-    "title": ("{name} 用地分析报告", "Land report: {name}"),
-    "made": ("由 parkmap {v} 于 {date} 生成。", "Made with parkmap {v} on {date}."),
-    "areas": ("一、面积统计", "1. Areas"),
-    "availability": ("二、用地可用性", "2. Land availability"),
-    "layout": ("三、地块与厂房布局指标", "3. Layout indicators"),
-    "atlas": ("四、图集", "4. Maps"),
-    "sources": ("五、坐标系与数据来源", "5. Coordinate system and sources"),
-    "figure": ("图 {n}  {title}", "Figure {n}. {title}"),
-    "table": ("表 {n}  {title}", "Table {n}. {title}"),
-    "sheet_note": (
-        "图幅按 {paper} {orient}绘制,文中缩小显示;量距以图形比例尺为准。",
-        "Sheets are drawn for {paper} {orient} and shown reduced here; measure with the "
-        "graphic scale bar.",
-    ),
-    "layout_subpark": (
-        "布局仅计算了园中园:{names}。",
-        "The layout was computed for these sub-parks only: {names}.",
-    ),
-    "layout_all": ("布局覆盖全部园中园。", "The layout covers every sub-park."),
-    "crs": ("坐标系:{crs}({name})。", "CRS: {crs} ({name})."),
-    "data": ("数据:{src}", "Data: {src}"),
-    "rules": ("可用性规则:{src}", "Availability rules: {src}"),
-    "indicators": ("控制指标:{name}({edition})", "Control indicators: {name} ({edition})"),
-    "styles": (
-        "图例颜色:用地用海分类(2023)配色与 parkmap 图层样式(data/map_styles.csv)。",
-        "Colours: the 2023 land/sea-use classification and parkmap's layer styles "
-        "(data/map_styles.csv).",
-    ),
-    "waterfall_chart": ("用地可用性瀑布", "Availability waterfall"),
-    "subpark_chart": ("各园中园可用地(现状可用 / 有条件可用)", "Available land by sub-park"),
-    "landscape": ("横向", "landscape"),
-    "skipped_layout": (
-        "本园区没有园中园图层,未计算布局。",
-        "The park has no sub-parks layer: no layout was computed.",
-    ),
-}
-
 
 def _t(key: str, lang: str, **values) -> str:
-    zh, en = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**values)
+    """A report text of ``labels.csv`` (group ``word_report``) in ``lang``, filled in."""
+    return text("word_report", key, lang).format(**values)
 
 
 # -- Markdown from the text renderers ----------------------------------------------------------
@@ -376,9 +340,9 @@ def word_report(
 
     target = Path(path)
     if target.suffix.lower() != ".docx":
-        raise parkmap.DataFileError(f"{target}: a Word report is written as a .docx file")
+        raise DataFileError(f"{target}: a Word report is written as a .docx file")
     if target.exists() and not overwrite:  # before a minute of computing
-        raise parkmap.OutputExistsError(f"{target}: exists; pass --overwrite to replace it")
+        raise OutputExistsError(f"{target}: exists; pass --overwrite to replace it")
     if park is None:
         park = parkmap.datasets.load("dianjiang")
     report = parkmap.area_report(park, with_availability=False)
@@ -391,12 +355,12 @@ def word_report(
     doc = _Doc(lang)
     name = report.park_name_zh if lang == "zh" else report.park_name_en
     doc.doc.core_properties.title = _t("title", lang, name=name)
-    doc.doc.core_properties.author = f"parkmap {__version__}"
+    doc.doc.core_properties.author = f"parkmap {package_version()}"
     doc.heading(_t("title", lang, name=name), 0)
     for line in report.caption(lang).splitlines()[1:]:
         doc.paragraph(line)
     today = dt.date.today().isoformat()
-    doc.paragraph(_t("made", lang, v=__version__, date=today))
+    doc.paragraph(_t("made", lang, v=package_version(), date=today))
 
     doc.heading(_t("areas", lang), 1)
     doc.blocks(_sections(markdown_blocks(report.render("markdown", lang))))

@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 
 from parkmap._data import data_path
-from parkmap.qgis_styles import STYLE_TABLE, add_layer_styles, layer_style, read_layer_styles
+from parkmap.io.styles import STYLE_TABLE, add_layer_styles, layer_style, read_layer_styles
 
 SE = "{http://www.opengis.net/se}"
 OGC = "{http://www.opengis.net/ogc}"
@@ -18,9 +18,8 @@ OGC = "{http://www.opengis.net/ogc}"
 @pytest.fixture(scope="module")
 def styled(dianjiang, tmp_path_factory):
     path = tmp_path_factory.mktemp("styles") / "dianjiang.gpkg"
-    dianjiang.save(path)
-    styled = add_layer_styles(path)
-    return path, styled
+    dianjiang.save(path)  # the one GeoPackage writer adds the styles
+    return path, list(read_layer_styles(path)["f_table_name"])
 
 
 def _fields(path, layer):
@@ -163,11 +162,32 @@ def test_layers_without_symbology_are_left_alone(tmp_path, small_park):
     small_park.save(path)
     extra = gpd.GeoDataFrame({"v": [1]}, geometry=small_park["clusters"].geometry[:1])
     extra.to_file(path, layer="my_notes", driver="GPKG")
-    styled = add_layer_styles(path, lang="en")
+    styled = add_layer_styles(path, lang="en")  # again, in English
     assert "my_notes" not in styled
     assert "clusters" in styled
+    table = read_layer_styles(path)
+    assert sorted(table["f_table_name"]) == sorted(small_park.layers)  # replaced, not doubled
     labels = {r[0] for r in _qml_rules(path, "buildings").values()}
     assert "built" in labels  # English legend labels
+
+
+def test_every_writer_styles_its_layers(dianjiang, tmp_path):
+    import parkmap
+
+    avail = parkmap.availability(dianjiang)
+    avail.to_geopackage(tmp_path / "a.gpkg")
+    assert set(read_layer_styles(tmp_path / "a.gpkg")["f_table_name"]) == {
+        "available_land",
+    } | ({"parcel_availability"} if avail.parcels is not None else set())
+    plan = parkmap.layout(dianjiang, avail, subpark="sp-prefab")
+    plan.save(tmp_path / "l.gpkg")
+    table = read_layer_styles(tmp_path / "l.gpkg").set_index("f_table_name")
+    assert set(table.index) == {"plots", "buildings", "layout_roads"}
+    assert "规划建筑" in table.loc["buildings", "styleQML"]  # the layout's building style
+    from parkmap.io import write_geopackage
+
+    plain = write_geopackage(tmp_path / "p.gpkg", dianjiang.layers, styles=False)
+    assert read_layer_styles(plain).empty
 
 
 def test_add_styles_refuses_a_non_geopackage(tmp_path):

@@ -1,5 +1,9 @@
 """QGIS styles in GeoPackages: QML and SLD per layer in the ``layer_styles`` table.
 
+:func:`parkmap.io.write_geopackage` calls :func:`add_layer_styles` on every file it
+writes, so every GeoPackage parkmap writes (``export``, ``availability -o``, ``layout
+-o``, ``import``) opens styled.
+
 QGIS looks for a table ``layer_styles`` in a GeoPackage and applies the row of a layer
 with ``useAsDefault`` true when the layer is opened (GDAL lists it as an attribute
 table). Its columns are QGIS's: ``f_table_catalog``, ``f_table_schema``,
@@ -29,6 +33,7 @@ import pandas as pd
 import pyogrio
 
 from parkmap.errors import DataFileError
+from parkmap.io.sld import LABEL_FONT, style_sld
 from parkmap.symbology import MM_PER_PX, LayerSymbology, Rule, Symbol, layer_symbology
 
 __all__ = [
@@ -38,13 +43,10 @@ __all__ = [
     "layer_style",
     "read_layer_styles",
     "style_qml",
-    "style_sld",
 ]
 
 #: The table QGIS reads default styles from.
 STYLE_TABLE = "layer_styles"
-#: Font family named in labels (installed with fonts-noto-cjk; QGIS substitutes another).
-LABEL_FONT = "Noto Sans CJK SC"
 #: QGIS version written in the QML header (3.28 LTR reads and upgrades it).
 QGIS_VERSION = "3.28.0-Firenze"
 
@@ -56,10 +58,6 @@ _QT_BRUSH = {
     "cross": "diagonal_x",
     "dots": "dense6",
 }
-_SE = "http://www.opengis.net/se"
-_OGC = "http://www.opengis.net/ogc"
-_SLD = "http://www.opengis.net/sld"
-_METRE = "http://www.opengeospatial.org/se/units/metre"
 
 
 @dataclass(frozen=True)
@@ -275,119 +273,6 @@ def style_qml(symbology: LayerSymbology, geometry: str, *, lang: str = "zh") -> 
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n"
 
 
-def _se(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{_SE}}}{tag}", attrs)
-    if text is not None:
-        el.text = text
-    return el
-
-
-def _svg(parent: ET.Element, name: str, value: str) -> None:
-    _se(parent, "SvgParameter", value, name=name)
-
-
-def _stroke(parent: ET.Element, s: Symbol, colour: str, width_column: str | None = None):
-    stroke = _se(parent, "Stroke")
-    _svg(stroke, "stroke", colour)
-    if width_column:
-        width = _se(stroke, "SvgParameter", name="stroke-width")
-        ET.SubElement(width, f"{{{_OGC}}}PropertyName").text = width_column
-    else:
-        _svg(stroke, "stroke-width", f"{s.width_px:g}")
-    if s.dash_px:
-        _svg(stroke, "stroke-dasharray", " ".join(f"{v:g}" for v in s.dash_px))
-
-
-def _sld_symbolizer(rule_el: ET.Element, rule: Rule, geometry: str, width_column) -> None:
-    s = rule.symbol
-    if geometry == "point":
-        sym = _se(rule_el, "PointSymbolizer")
-        mark = _se(_se(sym, "Graphic"), "Mark")
-        _se(mark, "WellKnownName", "circle")
-        fill = _se(mark, "Fill")
-        _svg(fill, "fill", s.fill or s.stroke)
-        _stroke(mark, s, s.stroke or s.fill)
-        _se(sym.find(f"{{{_SE}}}Graphic"), "Size", f"{2 * (s.radius_px or 6):g}")
-        return
-    if geometry == "line":
-        by_width = width_column is not None and not rule.outline_only
-        attrs = {"uom": _METRE} if by_width else {}
-        sym = _se(rule_el, "LineSymbolizer", **attrs)
-        colour = s.stroke if rule.outline_only else (s.fill or s.stroke)
-        _stroke(sym, s, colour, width_column if by_width else None)
-        return
-    sym = _se(rule_el, "PolygonSymbolizer")
-    if s.fill and not rule.outline_only:
-        fill = _se(sym, "Fill")
-        if s.hatch:
-            mark = _se(_se(_se(fill, "GraphicFill"), "Graphic"), "Mark")
-            _se(mark, "WellKnownName", "horline")
-            _stroke(mark, s, s.stroke or s.fill)
-        else:
-            _svg(fill, "fill", s.fill)
-            _svg(fill, "fill-opacity", f"{s.fill_opacity:g}")
-    if s.stroke:
-        _stroke(sym, s, s.stroke)
-
-
-def style_sld(layer: str, symbology: LayerSymbology, geometry: str, *, lang: str = "zh") -> str:
-    """The SLD 1.1 (Symbology Encoding) of a layer, with the same rules as the QML.
-
-    Parameters
-    ----------
-    layer : str
-        The layer name (written as the ``NamedLayer`` name).
-    symbology : LayerSymbology
-        The rules.
-    geometry : {"polygon", "line", "point"}
-        The layer's geometry kind.
-    lang : {"zh", "en"}, default "zh"
-        Language of the rule titles.
-
-    Returns
-    -------
-    str
-        The SLD document.
-    """
-    ET.register_namespace("", _SLD)
-    ET.register_namespace("se", _SE)
-    ET.register_namespace("ogc", _OGC)
-    root = ET.Element(f"{{{_SLD}}}StyledLayerDescriptor", version="1.1.0")
-    named = ET.SubElement(root, f"{{{_SLD}}}NamedLayer")
-    _se(named, "Name", layer)
-    user = ET.SubElement(named, f"{{{_SLD}}}UserStyle")
-    _se(user, "Name", layer)
-    fts = _se(user, "FeatureTypeStyle")
-    for rule in symbology.rules:
-        rule_el = _se(fts, "Rule")
-        _se(rule_el, "Name", rule.value or rule.label_en)
-        _se(_se(rule_el, "Description"), "Title", rule.label(lang))
-        if rule.column is not None and rule.value is not None:
-            equal = ET.SubElement(
-                ET.SubElement(rule_el, f"{{{_OGC}}}Filter"), f"{{{_OGC}}}PropertyIsEqualTo"
-            )
-            ET.SubElement(equal, f"{{{_OGC}}}PropertyName").text = rule.column
-            ET.SubElement(equal, f"{{{_OGC}}}Literal").text = rule.value
-        elif rule.column is not None:
-            _se(rule_el, "ElseFilter")
-        _sld_symbolizer(rule_el, rule, geometry, symbology.width_column)
-    if symbology.label_column:
-        rule_el = _se(fts, "Rule")
-        _se(rule_el, "Name", f"labels: {symbology.label_column}")
-        text = _se(rule_el, "TextSymbolizer")
-        label = _se(text, "Label")
-        ET.SubElement(label, f"{{{_OGC}}}PropertyName").text = symbology.label_column
-        font = _se(text, "Font")
-        _svg(font, "font-family", LABEL_FONT)
-        _svg(font, "font-size", "12")
-        halo = _se(text, "Halo")
-        _se(halo, "Radius", "1.5")
-        _svg(_se(halo, "Fill"), "fill", "#FFFFFF")
-        _svg(_se(text, "Fill"), "fill", "#282828")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
 def _geometry_kind(geometry_type: str) -> str | None:
     text = geometry_type.upper()
     for token, kind in (("POLYGON", "polygon"), ("LINE", "line"), ("POINT", "point")):
@@ -513,6 +398,15 @@ def add_layer_styles(
         )
     if rows:
         exists = STYLE_TABLE in set(pyogrio.list_layers(path)[:, 0])
+        if exists:  # styling again replaces parkmap's own rows of these layers
+            names = [r["f_table_name"] for r in rows]
+            with sqlite3.connect(path) as con:
+                con.execute(
+                    f"DELETE FROM {STYLE_TABLE} WHERE owner = 'parkmap' AND f_table_name IN "
+                    f"({', '.join('?' * len(names))})",
+                    names,
+                )
+            con.close()
         pyogrio.write_dataframe(
             pd.DataFrame(rows), path, layer=STYLE_TABLE, driver="GPKG", append=exists
         )

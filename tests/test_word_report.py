@@ -5,8 +5,8 @@ import pytest
 import shapely
 
 import parkmap
-from parkmap.docx_report import TABLE_STYLE, markdown_blocks, word_report
 from parkmap.errors import DataFileError, OutputExistsError
+from parkmap.word_report import TABLE_STYLE, markdown_blocks, word_report
 
 docx = pytest.importorskip("docx")
 
@@ -22,7 +22,7 @@ def avail(dianjiang):
 def zh_report(dianjiang, avail, tmp_path_factory):
     path = tmp_path_factory.mktemp("docx") / "报告.docx"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("parkmap.docx_report.FIGURE_DPI", 50)  # small pictures: a fast test
+        mp.setattr("parkmap.word_report.FIGURE_DPI", 50)  # small pictures: a fast test
         word_report(path, dianjiang, subpark="sp-prefab", availability=avail)
     return path
 
