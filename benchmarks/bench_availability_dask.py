@@ -75,7 +75,10 @@ def _timed(park, scheduler: str | None, workers: int | None, **options) -> dict:
     cluster, client = _cluster(scheduler, workers)
     with client:
         start = time.perf_counter()
-        result = parkmap.availability(park, _rules(), engine="dask", scheduler=client, **options)
+        from parkmap.land import DaskEngine
+
+        engine = DaskEngine(scheduler=client, **options)
+        result = parkmap.availability(park, _rules(), engine=engine)
         elapsed = time.perf_counter() - start
         worker_peaks = client.run(_peak_mib)
     if cluster is not None:

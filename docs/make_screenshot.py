@@ -3,6 +3,10 @@
 Usage (from the repository root, with the test extra installed and Debian's chromium)::
 
     python docs/make_screenshot.py [--output docs/map.png]
+    python docs/make_screenshot.py --phone   # docs/map_phone.png, 390 x 844, touch
+
+``--phone`` opens the map as a phone does (390 x 844 CSS pixels, touch, device pixel
+ratio 2): the layer control is a button and the panel and legend are closed sheets.
 
 The map is written with ``offline=True`` and ``basemap="none"`` and opened with every
 network request blocked, so the picture shows exactly what a planner sees with no
@@ -25,10 +29,13 @@ MAX_BYTES = 400_000
 def main() -> None:
     """Write the screenshot."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default=str(Path(__file__).with_name("map.png")))
+    parser.add_argument("--output", help="PNG file [default: docs/map.png or map_phone.png]")
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=860)
+    parser.add_argument("--phone", action="store_true", help="a 390 x 844 touch screen")
     args = parser.parse_args()
+    name = "map_phone.png" if args.phone else "map.png"
+    args.output = args.output or str(Path(__file__).with_name(name))
 
     from playwright.sync_api import sync_playwright
 
@@ -40,7 +47,16 @@ def main() -> None:
         page_file = parkmap.save_map(m, Path(tmp) / "dianjiang_map.html")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-            page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            if args.phone:
+                context = browser.new_context(
+                    viewport={"width": 390, "height": 844},
+                    device_scale_factor=2,
+                    is_mobile=True,
+                    has_touch=True,
+                )
+                page = context.new_page()
+            else:
+                page = browser.new_page(viewport={"width": args.width, "height": args.height})
             page.route(
                 "**/*",
                 lambda route: (
@@ -52,9 +68,14 @@ def main() -> None:
             page.goto(page_file.as_uri())
             page.wait_for_selector(".leaflet-control-layers")
             # frame the platform belt between the panel (left) and the legend (right)
+            padding = (
+                "[10, 60], paddingBottomRight: [10, 60]"
+                if args.phone
+                else ("[330, 10], paddingBottomRight: [250, 10]")
+            )
             page.evaluate(
                 f"() => {m.get_name()}.fitBounds([[{south}, {west}], [{north}, {east}]],"
-                " {paddingTopLeft: [330, 10], paddingBottomRight: [250, 10]})"
+                f" {{paddingTopLeft: {padding}}})"
             )
             page.wait_for_timeout(600)
             page.screenshot(path=args.output)

@@ -855,36 +855,51 @@ class ProjectSpec:
     parcel_area_m2: float  # free land to tie to it (committed / supplied projects)
     source: str
     confidence: str
+    industry_code: str | None = None  # GB/T 4754-2017 division
+    marker_subpark: str | None = None  # where the point of a project without a site goes
 
+
+# The seed article's 2022 pipeline: 38 signed projects for 190.3 亿元 (23 of them at or
+# above 1 亿元) and 11 in negotiation for 138.3 亿元. Only the totals and a few names are
+# published; every other figure below is illustrative and says so in its `source`.
+CYJJW = "cyjjw.net 2022-02-23 (13 key projects started; two above 1 billion yuan)"
+PIPELINE = f"{SEED} (2022 pipeline totals)"
+SIGNED_TOTAL_YI, SIGNED_COUNT, SIGNED_OVER_1YI = 190.3, 38, 23
+NEGOTIATING_TOTAL_YI, NEGOTIATING_COUNT = 138.3, 11
 
 PROJECTS = (
     ProjectSpec(
         "pj-guorui", "国瑞智能装配式建筑产业园", "Guorui intelligent prefab construction park",
-        "signed", None, 1200.0, "sp-prefab", "committed", 1200 * M2_PER_MU,
-        f"{PRESS} (Chengxi, 1,200 亩, signed 2019); position inferred", "medium",
+        "under_construction", None, 1200.0, "sp-prefab", "committed", 1200 * M2_PER_MU,
+        f"{PRESS} (Chengxi, 1,200 亩, signed 2019); building by 2022 and position inferred",
+        "medium", "30",
     ),
     ProjectSpec(
         "pj-zhongcai", "中材渝建硅酸钙板生产线（两期）",
         "Zhongcai Yujian calcium-silicate board plant (2 phases, 20 million m2/yr)",
         "producing", None, None, "sp-prefab", "built", 0.0,
         f"{PRESS} (Chengxi, 2 phases, 20 million m2/yr); status and position inferred", "medium",
+        "30",
     ),
     ProjectSpec(
         "pj-ruiguxing", "瑞谷星汽车零部件及智能农机产业园",
         "Ruiguxing auto parts & smart farm machinery park",
         "producing", None, None, "sp-auto", "built", 0.0,
-        f"{SEED} (landed 2022, completed); sub-park and position inferred", "guess",
+        f"{SEED} (landed 2022, completed); sub-park and position inferred", "guess", "36",
     ),
     ProjectSpec(
         "pj-zhongkun", "中昆年产6万吨再生高强度铝合金项目",
         "Zhongkun 60,000 t/yr recycled high-strength aluminium alloy plant",
         "producing", None, None, "sp-materials", "built", 0.0,
         f"{SEED} (completed 2022); firm name from the seed list; position inferred", "guess",
+        "32",
     ),
     ProjectSpec(
         "pj-valve-25", "25家阀门企业集中签约项目", "25 valve firms signed together (May 2023)",
-        "signed", 21.0, None, "sp-valve-chengxi", "committed", 0.18e6,
-        f"{PRESS} (25 firms, 2.1 billion yuan, May 2023); grouped, position inferred", "guess",
+        "negotiating", 21.0, None, "sp-valve-chengxi", "committed", 0.18e6,
+        f"{PRESS} (25 firms, 2.1 billion yuan, signed May 2023, so in negotiation at the "
+        "seed article's date and counted among its 11: inferred); grouped, position inferred",
+        "guess", "34",
     ),
     ProjectSpec(
         "pj-modern", "现代制造业产业园", "Modern manufacturing park",
@@ -901,11 +916,133 @@ PROJECTS = (
         "under_construction", None, None, None, None, 0.0,
         f"{SEED} (under construction); position inferred", "guess",
     ),
+    ProjectSpec(
+        "pj-jingxin", "晶芯频控电子超小型号频控元器件项目",
+        "Jingxin quartz MEMS frequency-control components (10 lines)",
+        "under_construction", 10.0, None, "sp-modern", None, 0.0,
+        f"{CYJJW}: started 2022-02-23, over 1 billion yuan (10.0 亿元 is that lower bound); "
+        "sub-park inferred; no site yet", "medium", "39",
+    ),
+    ProjectSpec(
+        "pj-prefab-2", "智能装配式建筑产业园二期",
+        "Smart prefab construction park, phase 2 (interior fit-out, windows, insulation)",
+        "under_construction", 10.0, None, "sp-prefab", None, 0.0,
+        f"{CYJJW} (as 绿色装配式建筑产业园二期): started 2022-02-23, over 1 billion yuan "
+        "(10.0 亿元 is that lower bound); no site yet", "medium", "30",
+    ),
 )
+
+# Illustrative signed and negotiating projects: (sub-park or None, marker sub-park,
+# GB/T 4754-2017 division, name_zh, name_en, land_mu or None). Investments are assigned
+# from SIGNED_YI / NEGOTIATING_YI in order. None as sub-park: any sub-park whose
+# industry takes the division (the crosswalk in src/parkmap/data).
+NAMED_SIGNED = (
+    ("pj-xinhuahui", "鑫华汇绿色智能纺织产研一体化项目",
+     "Xinhuahui green smart textile R&D and production project", "sp-modern", "sp-modern",
+     "17", None),
+    ("pj-zhongkun-line", "中昆新材料产业基地智能化生产线",
+     "Zhongkun new-materials base smart production line", "sp-materials", "sp-materials",
+     "32", None),
+)
+ILLUSTRATIVE_SIGNED = (
+    ("sp-auto", "sp-auto", "36", "汽车零部件", "auto parts", None),
+    ("sp-auto", "sp-auto", "36", "新能源汽车电机壳体", "EV motor housings", 60.0),
+    ("sp-auto", "sp-auto", "37", "摩托车零部件", "motorcycle parts", None),
+    (None, "sp-auto", "36", "汽车座椅骨架", "car seat frames", None),
+    ("sp-auto", "sp-auto", "36", "汽车线束", "vehicle wiring harnesses", 40.0),
+    ("sp-auto", "sp-auto", "37", "摩托车发动机配件", "motorcycle engine parts", None),
+    (None, "sp-auto", "36", "汽车铝合金压铸件", "aluminium die-cast auto parts", None),
+    ("sp-auto", "sp-auto", "36", "汽车内饰件", "car interior trim", 0.0),
+    (None, "sp-valve-guiyang", "34", "智能阀门", "smart valves", None),
+    (None, "sp-valve-guiyang", "34", "工业控制阀", "industrial control valves", 45.0),
+    (None, "sp-valve-guiyang", "34", "阀门铸件", "valve castings", None),
+    (None, "sp-valve-guiyang", "34", "燃气阀门", "gas valves", None),
+    (None, "sp-valve-chengxi", "34", "水务阀门", "water-supply valves", 30.0),
+    (None, "sp-valve-chengxi", "34", "阀门执行器", "valve actuators", None),
+    (None, "sp-valve-chengxi", "34", "不锈钢球阀", "stainless ball valves", 0.0),
+    ("sp-valve-guiyang", "sp-valve-guiyang", "34", "阀门检测中心", "valve testing centre",
+     None),
+    ("sp-modern", "sp-modern", "35", "专用设备制造", "special-purpose machinery", None),
+    (None, "sp-modern", "38", "电气机械", "electrical machinery", None),
+    (None, "sp-modern", "34", "通用设备零部件", "general machinery parts", 50.0),
+    ("sp-modern", "sp-modern", "40", "仪器仪表", "instruments", None),
+    (None, "sp-modern", "38", "储能设备", "energy-storage equipment", None),
+    (None, "sp-modern", "35", "智能农机", "smart farm machinery", None),
+    ("sp-food", "sp-food", "13", "农产品精深加工", "farm-product processing", None),
+    ("sp-food", "sp-food", "14", "食品制造", "food manufacturing", None),
+    ("sp-food", "sp-food", "27", "中药饮片", "traditional Chinese medicine pieces", None),
+    (None, "sp-food", "13", "牡丹籽油加工", "peony-seed oil processing", 35.0),
+    (None, "sp-food", "15", "饮料生产", "beverages", None),
+    ("sp-food", "sp-food", "27", "医药制剂", "pharmaceutical preparations", 0.0),
+    ("sp-materials", "sp-materials", "26", "天然气化工新材料", "natural-gas chemical materials",
+     None),
+    ("sp-materials", "sp-materials", "30", "特种玻璃", "special glass", None),
+    (None, "sp-materials", "32", "再生铝深加工", "recycled-aluminium products", None),
+    ("sp-materials", "sp-materials", "26", "精细化工", "fine chemicals", 80.0),
+    ("sp-materials", "sp-materials", "30", "玻璃包装", "glass packaging", None),
+    ("sp-prefab", "sp-prefab", "30", "混凝土预制构件", "precast concrete components", None),
+    ("sp-prefab", "sp-prefab", "33", "钢结构", "steel structures", None),
+    (None, "sp-prefab", "30", "新型墙材", "new wall materials", 70.0),
+)
+ILLUSTRATIVE_NEGOTIATING = (
+    ("sp-auto", "sp-auto", "36", "新能源汽车零部件", "new-energy vehicle parts", None),
+    (None, "sp-auto", "36", "汽车电子", "automotive electronics", None),
+    ("sp-valve-guiyang", "sp-valve-guiyang", "34", "阀门产业园二期", "valve park phase 2", None),
+    ("sp-modern", "sp-modern", "39", "电子元器件", "electronic components", None),
+    (None, "sp-modern", "35", "智能装备", "smart equipment", None),
+    ("sp-food", "sp-food", "13", "冷链食品加工", "cold-chain food processing", None),
+    ("sp-food", "sp-food", "27", "生物医药", "biopharmaceuticals", 120.0),
+    ("sp-materials", "sp-materials", "26", "化工新材料", "chemical new materials", None),
+    ("sp-prefab", "sp-prefab", "30", "装配式建筑部品", "prefab building components", None),
+    ("sp-prefab", "sp-prefab", "33", "建筑钢构", "structural steel for buildings", 150.0),
+)
+# Illustrative investments, 亿元: the named signed projects first, then the illustrative
+# ones in order. Chosen so that the totals and the count at or above 1 亿元 are exact.
+SIGNED_YI = (
+    15.0, 5.0,
+    30.0, 8.5, 3.0, 6.0, 0.5, 2.5, 10.0, 0.3,
+    20.0, 0.6, 4.0, 0.9, 0.4, 2.0, 0.2, 3.0,
+    12.0, 0.8, 5.5, 3.5, 0.7, 8.0,
+    6.5, 0.3, 5.0, 0.5, 0.8, 0.4,
+    7.5, 4.5, 0.6, 8.0, 0.5,
+    7.0, 6.0, 0.3,
+)
+NEGOTIATING_YI = (30.0, 15.0, 12.0, 9.0, 20.0, 6.0, 8.0, 10.0, 4.3, 3.0)
+
+
+def pipeline_specs() -> tuple[ProjectSpec, ...]:
+    """The named and illustrative 2022 signed and negotiating projects, investments set."""
+    signed = [
+        (pid, name_zh, name_en, subpark, marker, code, land_mu, f"{SEED} (project named); "
+         "investment, land, industry and sub-park illustrative; no site yet", "guess")
+        for pid, name_zh, name_en, subpark, marker, code, land_mu in NAMED_SIGNED
+    ]
+    why = f"{ILLUSTRATIVE}: one of the {{}} of the {PIPELINE}; name, investment, land and " \
+        "industry made up, no site yet"
+    signed += [
+        (f"pj-s{i:02d}", f"{zh}项目（示意）", f"{en} project (illustrative)", subpark, marker,
+         code, land_mu, why.format("38 signed"), "guess")
+        for i, (subpark, marker, code, zh, en, land_mu) in enumerate(ILLUSTRATIVE_SIGNED, 1)
+    ]
+    negotiating = [
+        (f"pj-n{i:02d}", f"{zh}项目（示意，在谈）", f"{en} project (illustrative, in negotiation)",
+         subpark, marker, code, land_mu, why.format("11 in negotiation"), "guess")
+        for i, (subpark, marker, code, zh, en, land_mu) in enumerate(ILLUSTRATIVE_NEGOTIATING, 1)
+    ]
+    specs = [
+        ProjectSpec(pid, zh, en, status, yi, land_mu, subpark, None, 0.0, source, confidence,
+                    code, marker)
+        for status, rows, money in (("signed", signed, SIGNED_YI),
+                                    ("negotiating", negotiating, NEGOTIATING_YI))
+        for (pid, zh, en, subpark, marker, code, land_mu, source, confidence), yi
+        in zip(rows, money, strict=True)
+    ]
+    return tuple(specs)
 
 
 PROJECT_BUILDINGS = {"pj-gaoan-factories": "bl-gaoan", "pj-town-renovation": "bl-renov"}
 BUILT_PARCELS_PER_PROJECT = 3
+MARKER_INSET_M = 60.0
 
 
 def claim_parcels(parcels: gpd.GeoDataFrame, spec: ProjectSpec) -> None:
@@ -934,16 +1071,45 @@ def project_point(model: Model, spec: ProjectSpec) -> Point:
     return model.layers["subparks"].set_index("id").geometry[spec.subpark].point_on_surface()
 
 
+def marker_points(model: Model, specs: tuple[ProjectSpec, ...]) -> dict[str, Point]:
+    """Points of projects without a site: spaced along the longest road in their sub-park.
+
+    A road centreline lies in the road's right-of-way, never on available land, so the
+    marker does not pass for a site (nor count in a plot's investment intensity).
+    """
+    subparks = model.layers["subparks"].set_index("id").geometry
+    roads = model.layers["roads"].geometry
+    queues: dict[str, list[str]] = {}
+    for spec in specs:
+        queues.setdefault(spec.marker_subpark, []).append(spec.id)
+    points = {}
+    for subpark, ids in queues.items():
+        inner = subparks[subpark].buffer(-MARKER_INSET_M)
+        pieces = [
+            part for road in roads for part in getattr(
+                road.intersection(inner), "geoms", [road.intersection(inner)])
+            if isinstance(part, LineString) and not part.is_empty
+        ]
+        line = max(pieces, key=lambda part: part.length)
+        for k, pid in enumerate(ids, start=1):
+            points[pid] = line.interpolate(k / (len(ids) + 1), normalized=True)
+    return points
+
+
 def build_projects(model: Model) -> None:
     """Pipeline projects as points; ties parcels to them."""
+    pipeline = pipeline_specs()
+    markers = marker_points(model, pipeline)
     rows = [
         {
             "id": spec.id, "name_zh": spec.name_zh, "name_en": spec.name_en,
             "status": spec.status, "investment_yi": spec.investment_yi,
-            "land_mu": spec.land_mu, "subpark": spec.subpark, "source": spec.source,
-            "confidence": spec.confidence, "geometry": project_point(model, spec),
+            "land_mu": spec.land_mu, "subpark": spec.subpark,
+            "industry_code": spec.industry_code, "source": spec.source,
+            "confidence": spec.confidence,
+            "geometry": markers.get(spec.id) or project_point(model, spec),
         }
-        for spec in PROJECTS
+        for spec in (*PROJECTS, *pipeline)
     ]
     model.layers["projects"] = frame_layer(rows)
 
@@ -1230,7 +1396,8 @@ COLUMNS = {
     "buildings": ["name_zh", "kind", "storeys", "storey_height_m", "status", "cluster"],
     "constraints": ["name_zh", "kind", "hard", "buffer_m"],
     "parcels": ["landuse_code", "status", "project"],
-    "projects": ["name_zh", "name_en", "status", "investment_yi", "land_mu", "subpark"],
+    "projects": ["name_zh", "name_en", "status", "investment_yi", "land_mu", "subpark",
+                 "industry_code"],
 }
 AREAL = ("clusters", "boundary", "subparks", "buildings", "constraints", "parcels")
 HARD_KINDS = {"ecological_red_line", "permanent_basic_farmland", "water", "steep_slope", "corridor"}
@@ -1378,11 +1545,25 @@ def check_constraints(layers: dict[str, gpd.GeoDataFrame]) -> None:
     require(float(overlap.max()) < 20_000, "the deliberate steep-slope overlap is too big")
 
 
+def check_pipeline(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """The 2022 pipeline totals of the seed article hold exactly."""
+    projects = layers["projects"]
+    for status, count, total in (("signed", SIGNED_COUNT, SIGNED_TOTAL_YI),
+                                 ("negotiating", NEGOTIATING_COUNT, NEGOTIATING_TOTAL_YI)):
+        money = projects.loc[projects["status"] == status, "investment_yi"]
+        require(len(money) == count, f"projects: {len(money)} {status}, expected {count}")
+        require(bool(money.notna().all()), f"projects: a {status} project has no investment")
+        require(round(float(money.sum()), 6) == total, f"projects: {status} sum {money.sum()}")
+    signed = projects.loc[projects["status"] == "signed", "investment_yi"]
+    require(int((signed >= 1.0).sum()) == SIGNED_OVER_1YI, "projects: signed >= 1 亿元 count")
+
+
 def check_outputs() -> pd.DataFrame:
     """Read the files back, check every rule, return a summary table."""
     layers = read_back()
     check_schema(layers)
     check_references(layers)
+    check_pipeline(layers)
     check_towns(layers)
     belt_areas = check_areas(layers)
     for name in ("clusters", "boundary", "subparks", "parcels", "buildings"):

@@ -16,6 +16,7 @@ from shapely.geometry import box
 import parkmap
 from parkmap._geometry import right_of_way
 from parkmap.cli import cli
+from parkmap.land import DaskEngine
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("dask_geopandas")
@@ -117,7 +118,7 @@ def assert_same(result, local) -> None:
 
 
 def test_same_as_local_engine_parcel_by_parcel(county, rules, local, cluster):
-    result = parkmap.availability(county, rules, engine="dask", scheduler=cluster, partitions=5)
+    result = parkmap.availability(county, rules, engine=DaskEngine(scheduler=cluster, partitions=5))
     assert_same(result, local)
     # in the park's order, with the same pieces
     assert result.parcels.geometry.geom_equals_exact(local.parcels.geometry, 0).all()
@@ -151,7 +152,7 @@ def test_parcels_straddling_partition_edges(county, rules, local, cluster):
     edge = np.unique(left[part[left] != part[right]])
     assert len(edge) > 300
 
-    result = parkmap.availability(county, rules, engine="dask", scheduler=cluster, partitions=n)
+    result = parkmap.availability(county, rules, engine=DaskEngine(scheduler=cluster, partitions=n))
     assert_same(result, local)
     assert result.parcels["id"].is_unique and len(result.parcels) == len(parcels)
     got = result.parcels.iloc[edge][COLUMNS].to_numpy()
@@ -168,10 +169,7 @@ def test_geoparquet_in_and_out(county, rules, local, cluster, tmp_path):
     result = parkmap.availability(
         parkmap.Park(layers),
         rules,
-        engine="dask",
-        scheduler=cluster.scheduler.address,
-        parcels=parts,
-        output=out,
+        engine=DaskEngine(scheduler=cluster.scheduler.address, parcels=parts, output=out),
     )
     assert_same(result, local)
     written = gpd.read_parquet(out / "parcel_availability")
@@ -180,7 +178,9 @@ def test_geoparquet_in_and_out(county, rules, local, cluster, tmp_path):
     assert land["area_m2"].sum() == pytest.approx(local.land["area_m2"].sum(), rel=1e-12)
     with pytest.raises(parkmap.errors.OutputExistsError):
         parkmap.availability(
-            parkmap.Park(layers), rules, engine="dask", scheduler=cluster, parcels=parts, output=out
+            parkmap.Park(layers),
+            rules,
+            engine=DaskEngine(scheduler=cluster, parcels=parts, output=out),
         )
 
 
@@ -192,12 +192,12 @@ def test_parquet_parcels_are_validated_and_repaired(county, rules, cluster, tmp_
     path = tmp_path / "parcels.parquet"
     parcels.to_parquet(path)
     park = parkmap.Park({"constraints": county["constraints"]})
-    result = parkmap.availability(park, rules, engine="dask", scheduler=cluster, parcels=path)
+    result = parkmap.availability(park, rules, engine=DaskEngine(scheduler=cluster, parcels=path))
     assert any("make_valid" in p.message for p in result.repairs)
     assert len(result.parcels) == 200
     with pytest.raises(parkmap.errors.ValidationError, match="invalid geometry"):
         parkmap.availability(
-            park, rules, engine="dask", scheduler=cluster, parcels=path, repair=False
+            park, rules, engine=DaskEngine(scheduler=cluster, parcels=path), repair=False
         )
 
 
@@ -234,3 +234,13 @@ def test_missing_dask_says_how_to_install(county, monkeypatch):
         parkmap.availability(county, engine="dask")
     done = CliRunner().invoke(cli, ["availability", "--engine", "dask"])
     assert done.exit_code == 1 and "parkmap[dask]" in done.stderr
+
+
+def test_the_0_1_keywords_still_work_with_a_deprecation_warning(county, rules, local, cluster):
+    with pytest.warns(DeprecationWarning, match=r"DaskEngine"):
+        result = parkmap.availability(county, rules, engine="dask", scheduler=cluster, partitions=3)
+    assert_same(result, local)
+    with pytest.raises(ValueError, match="give them to DaskEngine"):
+        parkmap.availability(county, rules, engine=DaskEngine(), partitions=3)
+    with pytest.raises(TypeError, match="unexpected keyword arguments: colour"):
+        parkmap.availability(county, rules, colour="red")

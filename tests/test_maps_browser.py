@@ -7,6 +7,7 @@ recorded, so these tests also prove that the offline file needs no network.
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 
 import parkmap
@@ -203,3 +204,160 @@ def test_unreachable_tiles_leave_a_working_map(browser, tmp_path):
     tile_errors = [e for e in opened.errors if "ERR_FAILED" not in e]
     assert tile_errors == []
     page.close()
+
+
+# -- large layers: compact, on a canvas ------------------------------------------------------
+def _county_park(nx: int = 50, ny: int = 50, side_m: float = 20.0) -> parkmap.Park:
+    """The small park with its parcels replaced by a grid of nx * ny squares (2,500)."""
+    from shapely import box as shapely_box
+
+    from conftest import X0, Y0
+
+    layers = small_layers()
+    x = X0 + 1000 + side_m * (np.arange(nx * ny) % nx)
+    y = Y0 + side_m * (np.arange(nx * ny) // nx)
+    n = nx * ny
+    parcels = gpd.GeoDataFrame(
+        {
+            "id": [f"q{i}" for i in range(n)],
+            "landuse_code": "100102",
+            "status": np.where(np.arange(n) % 3 == 0, "built", "available"),
+            "project": [XSS_IMG if i == 0 else "" for i in range(n)],
+        },
+        geometry=shapely_box(x, y, x + side_m, y + side_m),
+        crs=layers["parcels"].crs,
+    )
+    layers["parcels"] = parcels
+    return parkmap.Park(layers)
+
+
+@pytest.fixture(scope="module")
+def county_page(browser, tmp_path_factory):
+    path, m = write_map(tmp_path_factory.mktemp("county"), _county_park())
+    opened = Opened(browser, path)
+    opened.map_name = m.get_name()
+    opened.info = m.parkmap_info
+    opened.path = path
+    yield opened
+    opened.page.close()
+
+
+def test_a_large_layer_is_drawn_on_a_canvas_with_browser_built_popups(county_page):
+    page = county_page.page
+    assert county_page.errors == [] and county_page.blocked == []
+    # the 2,500 parcels are one canvas, not 2,500 SVG paths; the small layers stay SVG
+    assert page.locator("canvas").count() == 1
+    assert page.locator("path.leaflet-interactive").count() < 30
+    assert "2,500" in page.locator(".parkmap-note").inner_text()
+    html = county_page.path.read_text(encoding="utf-8")
+    assert "parkmapCompact.layer(" in html and html.count("parkmap-title") < 100
+    # click the middle of parcel q1 (X0 + 1020 .. 1040, Y0 .. Y0 + 20): its popup
+    from conftest import X0, Y0
+
+    lon, lat = (
+        gpd.GeoSeries.from_xy([X0 + 1030], [Y0 + 10], crs="EPSG:4545").to_crs(WGS84)[0].coords[0]
+    )
+    page.evaluate(f"() => {county_page.map_name}.setView([{lat}, {lon}], 19, {{animate: false}})")
+    page.wait_for_timeout(300)
+    x, y = county_page.pixel(lon, lat)
+    page.mouse.click(x, y)
+    page.wait_for_timeout(400)  # a popup it replaced fades out in 200 ms
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.count() == 1
+    shown = popup.inner_text()
+    assert "q1" in shown and "100102" in shown
+    # 20 m x 20 m = 400 m² = 0.6 亩 = 0.04 公顷, computed here independently
+    assert f"{400 / (10000 / 15):,.1f} 亩" in shown and "0.04 公顷" in shown
+
+
+def test_compact_popups_show_data_as_text(county_page):
+    page = county_page.page
+    from conftest import X0, Y0
+
+    lon, lat = (
+        gpd.GeoSeries.from_xy([X0 + 1010], [Y0 + 10], crs="EPSG:4545").to_crs(WGS84)[0].coords[0]
+    )
+    page.evaluate(f"() => {county_page.map_name}.setView([{lat}, {lon}], 19, {{animate: false}})")
+    page.wait_for_timeout(300)
+    x, y = county_page.pixel(lon, lat)
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.wait_for_timeout(400)
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.count() == 1
+    assert XSS_IMG in popup.inner_text()  # the hostile project name, as text
+    assert page.locator(".leaflet-popup-content img").count() == 0
+    assert county_page.dialogs == []
+    assert not page.evaluate("() => window.__pwned === 1")
+
+
+# -- the phone layout ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def phone_page(browser, tmp_path_factory, dianjiang):
+    path, _ = write_map(tmp_path_factory.mktemp("phone"), dianjiang)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort()
+        ),
+    )
+    page.goto(path.as_uri())
+    page.wait_for_selector(".leaflet-control-layers")
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def _covered_share(page) -> float:
+    """Share of the viewport under the map's controls (boxes may overlap: an upper bound)."""
+    return page.evaluate(
+        """() => {
+          const boxes = [...document.querySelectorAll('.leaflet-control')]
+            .map(el => el.getBoundingClientRect());
+          const area = boxes.reduce((sum, r) => sum + r.width * r.height, 0);
+          return area / (window.innerWidth * window.innerHeight);
+        }"""
+    )
+
+
+def test_on_a_phone_the_map_comes_first(phone_page):
+    page = phone_page
+    assert page.errors == []
+    assert page.locator(".folium-map.parkmap-phone").count() == 1
+    # layer control as a button, panel, legend and notes as closed sheets
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    assert page.locator(".leaflet-control-layers-toggle").is_visible()
+    for sheet in page.locator("details.parkmap-sheet").all():
+        assert sheet.get_attribute("open") is None
+    assert page.locator("details.parkmap-sheet").count() >= 2
+    assert _covered_share(page) < 0.2
+    # touch targets of at least 44 CSS px
+    for selector in (".leaflet-control-zoom-in", ".leaflet-control-layers-toggle"):
+        size = page.locator(selector).bounding_box()
+        assert size["width"] >= 44 and size["height"] >= 44
+    for summary in page.locator("details.parkmap-sheet > summary").all():
+        assert summary.bounding_box()["height"] >= 44
+
+
+def test_phone_sheets_open_one_at_a_time_on_a_tap(phone_page):
+    page = phone_page
+    legend = page.locator(".parkmap-legend details.parkmap-sheet")
+    panel = page.locator(".parkmap-panel details.parkmap-sheet")
+    legend.locator(":scope > summary").tap()
+    assert legend.get_attribute("open") is not None
+    assert "城镇集中建设区" in legend.inner_text()
+    panel.locator(":scope > summary").tap()
+    assert panel.get_attribute("open") is not None
+    assert legend.get_attribute("open") is None  # opening one closed the other
+    page.locator(".leaflet-control-layers-toggle").tap()
+    assert page.locator(".leaflet-control-layers-expanded").count() == 1
+    assert panel.get_attribute("open") is None

@@ -12,6 +12,8 @@ The public API, used by notebooks and the command line alike (it fits on one scr
   :func:`load_rules` → :class:`AvailabilityRules`;
 - layout: :func:`layout` → :class:`Layout`, with :class:`PlotOptions` and
   :func:`building_templates`;
+- project allocation: :func:`allocate` → :class:`Allocation` (which plots each project
+  of the pipeline gets, the land balance by sub-park);
 - web maps: :func:`webmap` and :func:`save_map`;
 - report figures: :func:`figure` (a map sheet for Word or PDF, a matplotlib Figure);
   the charts, :func:`~parkmap.figures.save_figure` and the Word report
@@ -49,6 +51,8 @@ _API = {
     "Layout": "parkmap.siteplan",
     "PlotOptions": "parkmap.siteplan",
     "building_templates": "parkmap.siteplan",
+    "allocate": "parkmap.allocation",
+    "Allocation": "parkmap.allocation",
     "webmap": "parkmap.maps",
     "save_map": "parkmap.maps",
     "figure": "parkmap.figures",
@@ -77,6 +81,7 @@ _MOVED = {
 }
 
 __all__ = [
+    "Allocation",
     "AreaReport",
     "Availability",
     "AvailabilityRules",
@@ -87,6 +92,7 @@ __all__ = [
     "PlotOptions",
     "Problem",
     "__version__",
+    "allocate",
     "area_report",
     "availability",
     "building_templates",
@@ -105,6 +111,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # what static tools and IDEs see
     from parkmap import datasets, errors, units
+    from parkmap.allocation import Allocation, allocate
     from parkmap.errors import ParkmapError
     from parkmap.figures import figure
     from parkmap.io import ImportReport, import_park, read_park

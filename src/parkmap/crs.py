@@ -28,11 +28,13 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "CHINA_BBOX",
     "WGS84",
     "cgcs2000_gk3_epsg",
     "choose_metric_crs",
     "crs_label",
     "gcj02_to_wgs84",
+    "in_china",
     "in_china_gcj02",
     "is_metric",
     "metric_crs_for",
@@ -43,10 +45,29 @@ __all__ = [
 #: Geographic WGS84, the CRS of web output and of the reviewable GeoJSON sources.
 WGS84 = CRS.from_epsg(4326)
 
-# Rough bounding box of mainland China (and Hainan, Taiwan) in lon/lat, to decide
-# whether the Chinese national Gauss-Kruger zones apply.
-_CHINA_LON = (73.0, 136.0)
-_CHINA_LAT = (17.0, 54.0)
+#: The extent of China in WGS84 degrees (west, south, east, north): the area of use of
+#: CGCS2000 (EPSG:4490) in the EPSG database. parkmap's one China box: it decides where
+#: the national Gauss-Kruger zones apply, which degree coordinates are read as Chinese,
+#: and where a map without features opens.
+CHINA_BBOX: tuple[float, float, float, float] = tuple(CRS.from_epsg(4490).area_of_use.bounds)
+
+
+def in_china(
+    west: float, south: float, east: float | None = None, north: float | None = None
+) -> bool:
+    """Whether a point (``west, south``) or a box lies inside :data:`CHINA_BBOX`.
+
+    Examples
+    --------
+    >>> in_china(107.33, 30.33)
+    True
+    >>> in_china(14.4, 50.1)
+    False
+    """
+    east = west if east is None else east
+    north = south if north is None else north
+    w, s, e, n = CHINA_BBOX
+    return w <= west and east <= e and s <= south and north <= n
 
 
 def to_crs(value) -> CRS:
@@ -105,7 +126,7 @@ def metric_crs_for(lon: float, lat: float) -> CRS:
     """
     if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
         raise CRSError(f"cannot choose a metric CRS for lon={lon}, lat={lat}: not degrees")
-    if _CHINA_LON[0] <= lon <= _CHINA_LON[1] and _CHINA_LAT[0] <= lat <= _CHINA_LAT[1]:
+    if in_china(lon, lat):
         return CRS.from_epsg(cgcs2000_gk3_epsg(lon))
     infos = query_utm_crs_info(
         datum_name="WGS 84",

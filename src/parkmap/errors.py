@@ -11,6 +11,7 @@ __all__ = [
     "BasemapError",
     "CRSError",
     "DataFileError",
+    "MapTooLargeError",
     "OutputExistsError",
     "ParkmapError",
     "RulesError",
@@ -36,6 +37,10 @@ class RulesError(ParkmapError, ValueError):
 
 class BasemapError(ParkmapError, ValueError):
     """A web-map basemap cannot be used as asked (unknown name, missing key, bad URL)."""
+
+
+class MapTooLargeError(ParkmapError, ValueError):
+    """A web map would draw more features than a browser can open; draw part of the park."""
 
 
 class OutputExistsError(ParkmapError, FileExistsError):

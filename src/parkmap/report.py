@@ -356,7 +356,8 @@ def _projects_table(park: Park) -> ReportTable:
         rows,
         pd.DataFrame([total]),
         ["count", *extras],
-        "investment and land as published; unpublished values left out of the sums",
+        "investment and land as the projects layer gives them (each row's source says whether "
+        "published or illustrative); missing values left out of the sums",
     )
 
 

@@ -222,6 +222,8 @@ LAYERS: dict[str, LayerSchema] = {
                 ),
                 Column("land_mu", "number", nullable=True, min_value=0, description="land, 亩"),
                 Column("subpark", required=False, nullable=True, description="sub-park id"),
+                Column("industry_code", required=False, nullable=True, description="GB/T 4754"),
+                Column("priority", "number", False, True, None, 0, description="rank, 1 = first"),
             ),
             "investment projects",
         ),

@@ -1,7 +1,7 @@
 """The ``parkmap`` command line: a thin layer over the public API.
 
 One module per command (``park``: report, layers, check, export; ``availability``;
-``webmap``: map; ``figure``; ``importing``: import; ``layout``), the shared options in
+``webmap``: map; ``figure``; ``importing``: import; ``layout``; ``allocate``), the shared options in
 :mod:`parkmap.cli.options`. Commands import the heavy libraries (geopandas, folium) only
 when they run, so ``parkmap --help`` is fast.
 
@@ -17,6 +17,7 @@ import sys
 
 import click
 
+from parkmap.cli.allocate import allocate
 from parkmap.cli.availability import availability
 from parkmap.cli.figure import figure
 from parkmap.cli.importing import import_
@@ -63,7 +64,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.meta["parkmap.debug"] = debug
 
 
-for _command in (report, layers, check, export, availability, map_, figure, import_, layout):
+_COMMANDS = (report, layers, check, export, availability, map_, figure, import_, layout, allocate)
+for _command in _COMMANDS:
     cli.add_command(_command)
 
 

@@ -128,15 +128,15 @@ def availability(
     if engine == "dask" and log.getEffectiveLevel() == logging.WARNING:
         log.setLevel(logging.INFO)  # the dashboard's address and the partitions
     park = load_park(data)
-    options = {}
     if engine == "dask":
-        options = {"scheduler": scheduler, "partitions": partitions, "parcels": parcels_path}
-        if suffix == ".parquet":
-            options.update(output=output, overwrite=overwrite)
-    try:
-        result = parkmap.availability(
-            park, rules, progress=progress, repair=repair, engine=engine, **options
+        from parkmap.land import DaskEngine
+
+        written = {"output": output, "overwrite": overwrite} if suffix == ".parquet" else {}
+        engine = DaskEngine(
+            scheduler=scheduler, partitions=partitions, parcels=parcels_path, **written
         )
+    try:
+        result = parkmap.availability(park, rules, progress=progress, repair=repair, engine=engine)
     except ImportError as err:
         raise click.ClickException(str(err)) from err
     if suffix == ".parquet":

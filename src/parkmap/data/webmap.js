@@ -264,6 +264,8 @@ var parkmap = (function () {
   }
 
   function layer(state, group, sectionId, data, styles) {
+    // the drawing order, which compact layers (webmap_compact.js) compare with
+    var order = (state.order = (state.order || 0) + 1);
     var geo = L.geoJSON(data, {
       style: function (feature) {
         return styles[feature.properties.s];
@@ -276,6 +278,7 @@ var parkmap = (function () {
         return L.circleMarker(latlng, style);
       },
       onEachFeature: function (feature, lyr) {
+        lyr.parkmapOrder = order;
         if (feature.properties.t) {
           lyr.bindTooltip(feature.properties.t, { sticky: true, className: "parkmap-tooltip" });
         }

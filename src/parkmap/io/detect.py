@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS, Transformer
 
-from parkmap.crs import WGS84, cgcs2000_gk3_epsg
+from parkmap.crs import WGS84, cgcs2000_gk3_epsg, in_china
 from parkmap.errors import DataFileError
 
 __all__ = [
@@ -47,9 +47,7 @@ __all__ = [
 #: Extra degrees allowed around a CRS's area of use before coordinates count as absurd.
 AREA_OF_USE_MARGIN_DEG = 3.0
 
-# Rough box of China, lon/lat, for degree coordinates and Gauss-Kruger northings.
-_CHINA_LON = (73.0, 136.0)
-_CHINA_LAT = (3.0, 54.0)
+# Gauss-Kruger northings found in China, m (degree coordinates: parkmap.crs.in_china).
 _GK_NORTHING = (300_000.0, 6_100_000.0)
 
 _CODEPAGE_ALIASES = {
@@ -368,7 +366,7 @@ def crs_candidates(bounds, *, near: tuple[float, float] | None = None) -> list[C
     x0, y0, x1, y1 = (float(v) for v in bounds)
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         return []
-    if _CHINA_LON[0] <= x0 and x1 <= _CHINA_LON[1] and _CHINA_LAT[0] <= y0 and y1 <= _CHINA_LAT[1]:
+    if in_china(x0, y0, x1, y1):
         why = "longitude/latitude degrees in China"
         return [_candidate(4490, why), _candidate(4326, why + "; within 1 m of CGCS2000")]
     if not (_GK_NORTHING[0] <= y0 and y1 <= _GK_NORTHING[1]):

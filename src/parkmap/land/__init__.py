@@ -39,7 +39,7 @@ lies).
 
 from __future__ import annotations
 
-from parkmap.land.engine import ENGINES, availability
+from parkmap.land.engine import ENGINES, DaskEngine, availability
 from parkmap.land.result import FORMATS, Availability
 from parkmap.land.rules import CATEGORIES, STEPS, AvailabilityRules, load_rules
 
@@ -50,6 +50,7 @@ __all__ = [
     "STEPS",
     "Availability",
     "AvailabilityRules",
+    "DaskEngine",
     "availability",
     "load_rules",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from parkmap.land.rules import AvailabilityRules, load_rules
@@ -22,7 +24,7 @@ from parkmap.land.frames import cluster_outputs, parcel_outputs
 from parkmap.land.plan import make_plan, park_layer
 from parkmap.land.result import Availability
 
-__all__ = ["ENGINES", "availability"]
+__all__ = ["ENGINES", "DaskEngine", "availability"]
 
 log = logging.getLogger("parkmap")
 
@@ -49,6 +51,73 @@ def _repair(park: Park, repair: bool) -> tuple[Park, list[Problem]]:
     return fixed.require_valid(), repairs
 
 
+@dataclass(frozen=True)
+class DaskEngine:
+    """The Dask engine of :func:`availability` and its options.
+
+    The same waterfall as the local engine, over Hilbert-sorted partitions of the
+    parcels on a Dask ``distributed`` cluster (``pip install 'parkmap[dask]'``;
+    parcels-only parks). Each partition gets only the claim pieces that meet its
+    extent; every parcel's areas are those of the local engine.
+
+    Parameters
+    ----------
+    scheduler : str or distributed.Client, optional
+        The scheduler address (``tcp://host:8786``) or a client; default: a local
+        cluster of one worker process per core, started and closed here.
+    partitions : int, optional
+        Number of partitions (default: at least two per worker thread, at most 50,000
+        parcels each).
+    parcels : path-like or dask_geopandas.GeoDataFrame, optional
+        Parcels to work instead of the park's own layer, read lazily from GeoParquet (a
+        file or a folder of parts) and validated and repaired partition by partition,
+        so that they need not fit in this process's memory.
+    output : path-like, optional
+        A folder the workers write the results to, as the GeoParquet datasets
+        ``parcel_availability`` and ``available_land`` (folders of parts; the folder must
+        be visible to every worker). :attr:`Availability.parcels` and
+        :attr:`Availability.land` are then lazy ``dask_geopandas`` frames reading them.
+    overwrite : bool, default False
+        Replace ``output`` if it exists.
+    """
+
+    scheduler: str | distributed.Client | None = None
+    partitions: int | None = None
+    parcels: str | os.PathLike | dask_geopandas.GeoDataFrame | None = None
+    output: str | os.PathLike | None = None
+    overwrite: bool = False
+
+
+#: The options :class:`DaskEngine` took as keywords of :func:`availability` in 0.1.
+_DASK_KEYWORDS = ("scheduler", "partitions", "parcels", "output", "overwrite")
+
+
+def _engine(engine: str | DaskEngine, legacy: dict) -> str | DaskEngine:
+    """The engine to run: ``"local"`` or a :class:`DaskEngine` (0.1 keywords folded in)."""
+    unknown = sorted(set(legacy) - set(_DASK_KEYWORDS))
+    if unknown:
+        raise TypeError(f"availability() got unexpected keyword arguments: {', '.join(unknown)}")
+    if isinstance(engine, DaskEngine):
+        if legacy:
+            raise ValueError(f"{', '.join(legacy)}: give them to DaskEngine(...), not here")
+        return engine
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    given = [k for k, v in legacy.items() if v is not None and v is not False]
+    if engine == "local":
+        if given:
+            raise ValueError(f"{', '.join(given)}: only with engine='dask'")
+        return engine
+    if legacy:
+        warnings.warn(
+            f"availability(..., engine='dask', {'=..., '.join(legacy)}=...) is deprecated; "
+            "pass engine=parkmap.land.DaskEngine(...) with those options",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return DaskEngine(**legacy)
+
+
 def availability(
     park: Park,
     rules: AvailabilityRules | str | os.PathLike | None = None,
@@ -57,12 +126,8 @@ def availability(
     progress: bool = False,
     workers: int | None = None,
     chunk_size: int = 20_000,
-    engine: str = "local",
-    scheduler: str | distributed.Client | None = None,
-    partitions: int | None = None,
-    parcels: str | os.PathLike | dask_geopandas.GeoDataFrame | None = None,
-    output: str | os.PathLike | None = None,
-    overwrite: bool = False,
+    engine: str | DaskEngine = "local",
+    **dask_options,
 ) -> Availability:
     """Compute the land-availability waterfall of a park.
 
@@ -83,31 +148,13 @@ def availability(
         Threads for parcel-by-parcel work (default: every CPU).
     chunk_size : int, default 20000
         Parcels per chunk of work.
-    engine : {"local", "dask"}, default "local"
-        ``"local"``: threads on this machine. ``"dask"``: the same waterfall over
-        Hilbert-sorted partitions of the parcels on a Dask ``distributed`` cluster
-        (needs ``pip install 'parkmap[dask]'``; parcels-only parks). Each partition
-        gets only the claim pieces that meet its extent; every parcel's areas are
-        those of the local engine.
-    scheduler : str or distributed.Client, optional
-        With ``engine="dask"``: the scheduler address (``tcp://host:8786``) or a
-        client; default: a local cluster of one worker process per core, started and
-        closed here.
-    partitions : int, optional
-        With ``engine="dask"``: number of partitions (default: at least two per worker
-        thread, at most 50,000 parcels each).
-    parcels : path-like or dask_geopandas.GeoDataFrame, optional
-        With ``engine="dask"``: parcels to work instead of the park's own layer, read
-        lazily from GeoParquet (a file or a folder of parts) and validated and repaired
-        partition by partition, so that they need not fit in this process's memory.
-    output : path-like, optional
-        With ``engine="dask"``: a folder the workers write the results to, as the
-        GeoParquet datasets ``parcel_availability`` and ``available_land`` (folders of
-        parts; the folder must be visible to every worker). :attr:`Availability.parcels`
-        and :attr:`Availability.land` are then lazy ``dask_geopandas`` frames reading
-        them.
-    overwrite : bool, default False
-        Replace ``output`` if it exists.
+    engine : "local", "dask" or DaskEngine, default "local"
+        ``"local"``: threads on this machine. A :class:`DaskEngine` (or ``"dask"``, its
+        defaults): the same waterfall over partitions of the parcels on a Dask cluster.
+    **dask_options
+        Deprecated: the options of :class:`DaskEngine` (``scheduler``, ``partitions``,
+        ``parcels``, ``output``, ``overwrite``) as keywords, as in parkmap 0.1; they
+        still work with ``engine="dask"``, with a ``DeprecationWarning``.
 
     Returns
     -------
@@ -148,34 +195,24 @@ def availability(
     >>> bool(abs(sum(total[f"{c}_m2"] for c in result.categories) - total["gross_m2"]) < 1e-3)
     True
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
-    dask_only = {
-        "scheduler": scheduler,
-        "partitions": partitions,
-        "parcels": parcels,
-        "output": output,
-    }
-    given = [k for k, v in dask_only.items() if v is not None]
-    if engine == "local" and given:
-        raise ValueError(f"{', '.join(given)}: only with engine='dask'")
+    engine = _engine(engine, dask_options)
     rules = _rules(rules)
     park, repairs = _repair(park, repair)
     categories = (*(s for s in rules.order), "available")
-    if engine == "dask":
+    if isinstance(engine, DaskEngine):
         from parkmap.land.dask import run_dask
 
         table, land, parcels_out, problems = run_dask(
             park,
             rules,
-            parcels=parcels,
-            scheduler=scheduler,
-            partitions=partitions,
+            parcels=engine.parcels,
+            scheduler=engine.scheduler,
+            partitions=engine.partitions,
             chunk_size=chunk_size,
             progress=progress,
             repair=repair,
-            output=output,
-            overwrite=overwrite,
+            output=engine.output,
+            overwrite=engine.overwrite,
         )
         return make_result(park, rules, repairs + problems, table, land, parcels_out, None)
     plan = make_plan(park, rules)

@@ -31,23 +31,29 @@ import folium
 import geopandas as gpd
 import shapely
 
-from parkmap.crs import WGS84, wgs84_to_gcj02
+from parkmap.crs import CHINA_BBOX, WGS84, wgs84_to_gcj02
+from parkmap.errors import MapTooLargeError
 from parkmap.io import atomic_output
+from parkmap.maps.allocation import allocation_overlay, allocation_panel
 from parkmap.maps.basemaps import (
     add_basemaps,
     check_basemap,
     gcj02_offset_m,
     resolve_tianditu_key,
 )
+from parkmap.maps.compact import compact_data
 from parkmap.maps.labels import esc
 from parkmap.maps.layers import build_overlays, in_crs
 from parkmap.maps.overlays import Context, id_names
 from parkmap.maps.page import (
     LEAFLET_CDN,
     Chrome,
+    CompactLayer,
     DataLayer,
+    PhoneLayout,
     Stats,
     display_geometry,
+    display_lonlat,
     inline,
     leaflet_assets,
     leaflet_version,
@@ -58,12 +64,29 @@ from parkmap.maps.styles import patterns_svg
 from parkmap.park import Park
 from parkmap.units import M2_PER_MU
 
-__all__ = ["CHROMIUM_ARGS", "DEFAULT_SIMPLIFY_M", "save_map", "webmap"]
+__all__ = [
+    "CHROMIUM_ARGS",
+    "DEFAULT_SIMPLIFY_M",
+    "MAX_MAP_FEATURES",
+    "PHONE_MAX_TOUCH_WIDTH_PX",
+    "PHONE_MAX_WIDTH_PX",
+    "save_map",
+    "webmap",
+]
 
 log = logging.getLogger("parkmap")
 
 #: Default display simplification, metres: under a pixel at zoom 17 (1.2 m/px at 30°N).
 DEFAULT_SIMPLIFY_M = 1.0
+
+#: Most features one map draws: at 10^5 the page is ~7 MB and draws in ~2 s in headless
+#: Chromium on a 2-core machine (``benchmarks/bench_map.py``); at five times that a phone
+#: runs out of memory, so larger parks are refused with a hint to draw part of them.
+MAX_MAP_FEATURES = 500_000
+#: Screens at most this wide (CSS px) get the phone layout (controls collapsed) ...
+PHONE_MAX_WIDTH_PX = 640
+#: ... and touch screens at most this wide (a tablet held upright).
+PHONE_MAX_TOUCH_WIDTH_PX = 900
 
 #: Command-line flags to open saved maps in Debian's headless Chromium (as root, with no
 #: network): used by the browser tests and ``docs/make_screenshot.py``.
@@ -89,6 +112,7 @@ def webmap(
     lang: str = "zh",
     tianditu_key: str | None = None,
     simplify_m: float | None = None,
+    allocation=None,
 ) -> folium.Map:
     """Draw a park as an interactive Leaflet map (Folium).
 
@@ -120,6 +144,10 @@ def webmap(
         Display simplification tolerance in metres (default
         :data:`DEFAULT_SIMPLIFY_M`; 0 draws the full geometry). Areas never use the
         simplified shapes.
+    allocation : object, optional
+        The result of :func:`parkmap.allocate`: each project's plots drawn in its own
+        colour (free plots outlined), the headline, the land balance by sub-park and the
+        projects not placed in the panel.
 
     Returns
     -------
@@ -132,6 +160,16 @@ def webmap(
         For an unknown basemap, a bad tile URL or Tianditu without a key.
     parkmap.errors.ValidationError
         If the park has validation errors.
+    parkmap.errors.MapTooLargeError
+        If the map would draw more than :data:`MAX_MAP_FEATURES` features.
+
+    Notes
+    -----
+    A layer of at least ``parkmap.maps.overlays.COMPACT_MIN_FEATURES`` features (a
+    county's parcels) is written compact: quantised coordinates and attribute columns,
+    drawn on a canvas, its tooltips and popups built in the browser; the map's note
+    says how many features are drawn so. On a phone-sized screen the layer control,
+    the panel, the legend and the notes start collapsed.
 
     Examples
     --------
@@ -158,10 +196,15 @@ def webmap(
         subpark_names=id_names(park.get("subparks")),
     )
     overlays = build_overlays(ctx, availability, layout)
+    drawn = allocation_overlay(ctx, allocation, park.crs) if allocation is not None else None
+    if drawn is not None:  # above the areas, below roads and buildings
+        at = next((i for i, o in enumerate(overlays) if o.key == "roads"), len(overlays))
+        overlays.insert(at, drawn)
     land = in_crs(getattr(availability, "land", availability), park.crs)
 
     # The view opens on the layout when there is one (what the map is about), else the park.
-    plots = getattr(layout, "plots", None)
+    plots = getattr(allocation, "plots", None) if drawn is not None else None
+    plots = getattr(layout, "plots", None) if plots is None else plots
     focus = [plots] if plots is not None and len(plots) and plots.crs is not None else []
     located = focus or [g for g in park.layers.values() if g.crs is not None and len(g)]
     west, south, east, north = (
@@ -169,7 +212,7 @@ def webmap(
             [shapely.box(*g.to_crs(WGS84).total_bounds) for g in located], crs=WGS84
         ).total_bounds
         if located
-        else (73.0, 18.0, 135.0, 54.0)
+        else CHINA_BBOX
     )
     centre_lon, centre_lat = (west + east) / 2, (south + north) / 2
     if gcj02:
@@ -199,7 +242,18 @@ def webmap(
 
     add_basemaps(m, basemap, lang, tianditu_key)
 
+    drawn = sum(len(o.geoms) for o in overlays)
+    if drawn > MAX_MAP_FEATURES:
+        raise MapTooLargeError(
+            f"{drawn:,} features to draw: more than a browser can open ({MAX_MAP_FEATURES:,} "
+            "at most); draw part of the park (e.g. select its sub-parks or an area with "
+            "ogr2ogr -spat / -where) or work the whole of it with `parkmap availability`"
+        )
+    compact = [o for o in overlays if o.columns is not None]
     notes = []
+    if compact:
+        count = sum(len(o.geoms) for o in compact)
+        notes.append(ctx.t("compact").format(n=f"{count:,}", layers=len(compact)))
     if park.metadata.get("illustrative"):
         notes.append(ctx.t("illustrative"))
     if gcj02:
@@ -210,7 +264,8 @@ def webmap(
     chrome = Chrome(
         {
             "patterns": patterns_svg(constraint_kinds),
-            "panel": panel_html(ctx, land),
+            "panel": panel_html(ctx, land)
+            + (allocation_panel(ctx, allocation) if allocation is not None else ""),
             "legend": legend_html(overlays, lang),
             "note": "<br>".join(esc(n) for n in notes),
             "m2_per_mu": M2_PER_MU,
@@ -231,6 +286,14 @@ def webmap(
 
     stats = Stats()
     for overlay in overlays:
+        group = folium.FeatureGroup(name=esc(overlay.name), show=overlay.show)
+        if overlay.columns is not None:
+            lonlat = display_lonlat(overlay.geoms, tolerance, gcj02, stats)
+            CompactLayer(chrome, overlay.key, compact_data(overlay, lonlat), overlay.styles).add_to(
+                group
+            )
+            group.add_to(m)
+            continue
         geometries = display_geometry(overlay.geoms, tolerance, gcj02, stats)
         features = []
         for i, geometry in enumerate(geometries):
@@ -242,13 +305,20 @@ def webmap(
             if overlay.radius is not None:
                 properties["r"] = overlay.radius[i]
             features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-        group = folium.FeatureGroup(name=esc(overlay.name), show=overlay.show)
         DataLayer(
             chrome, overlay.key, {"type": "FeatureCollection", "features": features}, overlay.styles
         ).add_to(group)
         group.add_to(m)
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)  # added last
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)  # added last
+    PhoneLayout(
+        control,
+        {
+            "maxWidth": PHONE_MAX_WIDTH_PX,
+            "maxTouchWidth": PHONE_MAX_TOUCH_WIDTH_PX,
+            "labels": {key: ctx.t(f"sheet_{key}") for key in ("panel", "legend", "notes")},
+        },
+    ).add_to(m)
     m.fit_bounds([[float(south), float(west)], [float(north), float(east)]])
     log.info(
         "web map: %d layers, %d features, %d vertices drawn of %d (simplified at %g m)%s",

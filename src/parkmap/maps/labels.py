@@ -12,7 +12,7 @@ from parkmap.units import M2_PER_HA, M2_PER_MU
 from parkmap.vocab import label as coded_label
 from parkmap.vocab import text as text_label
 
-__all__ = ["area_text", "blank", "coded", "esc", "landuse_text", "t", "text"]
+__all__ = ["area_text", "area_texts", "blank", "coded", "esc", "landuse_text", "t", "text"]
 
 
 def t(key: str, lang: str) -> str:
@@ -96,6 +96,27 @@ def area_text(area_m2: float, lang: str) -> str:
     return (
         f"{area_m2 / M2_PER_MU:,.1f} {t('mu', lang)} · {area_m2 / M2_PER_HA:,.2f} {t('ha', lang)}"
     )
+
+
+def area_texts(areas_m2, lang: str) -> list[str]:
+    """:func:`area_text` of many areas at once.
+
+    Parameters
+    ----------
+    areas_m2 : array-like of float
+        Areas in square metres.
+    lang : {"zh", "en"}
+        Language of the unit names.
+
+    Returns
+    -------
+    list of str
+    """
+    mu, ha = t("mu", lang), t("ha", lang)
+    return [
+        f"{a / M2_PER_MU:,.1f} {mu} · {a / M2_PER_HA:,.2f} {ha}"
+        for a in np.asarray(areas_m2, dtype=float).tolist()
+    ]
 
 
 def coded(column: str, value, lang: str, *, both: bool = True) -> str:

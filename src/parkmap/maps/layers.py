@@ -8,12 +8,27 @@ import pandas as pd
 
 from parkmap._geometry import right_of_way
 from parkmap.landuse import lookup_code
-from parkmap.maps.labels import area_text, blank, coded, landuse_text, text
-from parkmap.maps.overlays import Context, Overlay, bilingual, by_value, named
+from parkmap.maps.labels import area_text, area_texts, blank, coded, landuse_text, text
+from parkmap.maps.overlays import Context, Overlay, bilingual, by_value, column_of, named
 from parkmap.maps.styles import Style, layer_style
 from parkmap.schema import feature_ids
 
 __all__ = ["build_overlays", "in_crs"]
+
+
+def _numbers(gdf: gpd.GeoDataFrame, column: str) -> np.ndarray:
+    """A column as floats (NaN where missing or not a number, or without the column)."""
+    if column not in gdf.columns:
+        return np.full(len(gdf), np.nan)
+    return pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype=float)
+
+
+def _names_or_ids(gdf: gpd.GeoDataFrame, ids: np.ndarray) -> np.ndarray:
+    """Per feature: ``name_zh``, else ``name_en``, else the id (as :func:`named`)."""
+    zh = column_of(gdf, "name_zh", text)
+    en = column_of(gdf, "name_en", text)
+    out = np.where(zh != "", zh, en)
+    return np.where(out != "", out, np.asarray(ids, dtype=object))
 
 
 def _clusters(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
@@ -114,7 +129,36 @@ def _buildings(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
         ]
         return zh or fid, "", rows, coded("status", row.get("status"), ctx.lang)
 
-    return [by_value(ctx, "buildings", gdf, "status", describe)]
+    def describe_columns(gdf, ids, areas):
+        storeys = _numbers(gdf, "storeys")
+        height = _numbers(gdf, "storey_height_m")
+        status = column_of(gdf, "status", lambda v: coded("status", v, ctx.lang))
+        floors = [
+            f"{text(s)} × {text(h)} m"
+            for s, h in zip(storeys.tolist(), height.tolist(), strict=True)
+        ]
+        shown = area_texts(areas, ctx.lang)
+        rows = [
+            (ctx.t("kind"), column_of(gdf, "kind", lambda v: coded("kind", v, ctx.lang))),
+            (ctx.t("storeys"), floors),
+            (
+                ctx.t("area"),
+                [f"{a:,.0f} m² ({s})" for a, s in zip(areas.tolist(), shown, strict=True)],
+            ),
+            (
+                ctx.t("floor_area"),
+                ["" if np.isnan(f) else f"{f:,.0f} m²" for f in (areas * storeys).tolist()],
+            ),
+            (ctx.t("status"), status),
+            (
+                ctx.t("cluster"),
+                column_of(gdf, "cluster", lambda v: bilingual(ctx.cluster_names, v)),
+            ),
+        ]
+        title = _names_or_ids(gdf, ids)
+        return title, [""] * len(gdf), rows, status
+
+    return [by_value(ctx, "buildings", gdf, "status", describe, describe_columns=describe_columns)]
 
 
 def _constraints(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
@@ -150,13 +194,32 @@ def _parcels(ctx: Context, gdf: gpd.GeoDataFrame) -> list[Overlay]:
         ]
         return fid, landuse_text(row.get("landuse_code")), rows, status
 
+    def describe_columns(gdf, ids, areas):
+        status = column_of(gdf, "status", lambda v: coded("status", v, ctx.lang))
+        landuse = column_of(gdf, "landuse_code", landuse_text)
+        rows = [
+            (ctx.t("landuse"), landuse),
+            (ctx.t("status"), status),
+            (ctx.t("project"), column_of(gdf, "project", text)),
+            (ctx.t("area"), area_texts(areas, ctx.lang)),
+        ]
+        return ids, landuse, rows, status
+
     overlays = []
     codes = gdf["landuse_code"].astype(str)
     for code in sorted(set(codes)):
         part = gdf[codes == code]
         found = lookup_code(code)
         fill = Style(fill_color=found.hex if found else "#CCCCCC")
-        overlay = by_value(ctx, "parcels", part, "*", describe, outline=("parcel_status", "status"))
+        overlay = by_value(
+            ctx,
+            "parcels",
+            part,
+            "*",
+            describe,
+            outline=("parcel_status", "status"),
+            describe_columns=describe_columns,
+        )
         # land-use colour under the status outline, from landuse_2023.csv
         overlay.styles = [{**s, "fillColor": fill.fill_color} for s in overlay.styles]
         label = f"{code} {found.name_zh if ctx.lang == 'zh' else found.name_en}" if found else code
@@ -213,7 +276,21 @@ def _available(ctx: Context, land: gpd.GeoDataFrame) -> list[Overlay]:
         ]
         return ctx.t("available"), subpark, rows, area_text(area_m2, ctx.lang)
 
-    return [by_value(ctx, "available", land, "*", describe)]
+    def describe_columns(gdf, ids, areas):
+        outside = ctx.t("outside_subparks")
+        subpark = column_of(gdf, "subpark", lambda v: bilingual(ctx.subpark_names, v) or outside)
+        shown = area_texts(areas, ctx.lang)
+        rows = [
+            (ctx.t("subpark"), subpark),
+            (
+                ctx.t("cluster"),
+                column_of(gdf, "cluster", lambda v: bilingual(ctx.cluster_names, v)),
+            ),
+            (ctx.t("area"), shown),
+        ]
+        return [ctx.t("available")] * len(gdf), subpark, rows, shown
+
+    return [by_value(ctx, "available", land, "*", describe, describe_columns=describe_columns)]
 
 
 def _layout_layer(ctx: Context, key: str, gdf: gpd.GeoDataFrame) -> list[Overlay]:
@@ -229,7 +306,20 @@ def _layout_layer(ctx: Context, key: str, gdf: gpd.GeoDataFrame) -> list[Overlay
                 rows.append((column, text(row.get(column))))
         return zh or fid, "", rows, area_text(area, ctx.lang)
 
-    return [by_value(ctx, key, gdf, "*", describe)]
+    def describe_columns(gdf, ids, areas):
+        shown = area_texts(areas, ctx.lang)
+        rows = [
+            (ctx.t("kind"), column_of(gdf, "kind", lambda v: coded("kind", v, ctx.lang))),
+            (ctx.t("status"), column_of(gdf, "status", lambda v: coded("status", v, ctx.lang))),
+            (
+                ctx.t("area"),
+                [f"{a:,.0f} m² ({s})" for a, s in zip(areas.tolist(), shown, strict=True)],
+            ),
+        ]
+        rows += [(c, column_of(gdf, c, text)) for c in ("far", "coverage", "storeys") if c in gdf]
+        return _names_or_ids(gdf, ids), [""] * len(gdf), rows, shown
+
+    return [by_value(ctx, key, gdf, "*", describe, describe_columns=describe_columns)]
 
 
 def in_crs(gdf, crs) -> gpd.GeoDataFrame | None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from parkmap.maps.labels import blank, coded, esc, t, text
@@ -15,7 +16,22 @@ from parkmap.park import Park
 from parkmap.schema import feature_ids
 from parkmap.vocab import display_names as _names
 
-__all__ = ["Context", "Overlay", "bilingual", "by_value", "id_names", "named"]
+__all__ = [
+    "COMPACT_MIN_FEATURES",
+    "Context",
+    "Overlay",
+    "bilingual",
+    "by_value",
+    "column_of",
+    "id_names",
+    "named",
+    "per_value",
+]
+
+#: Layers of at least this many features are drawn compact: on a canvas, their popups
+#: built in the browser from attribute columns (``data/webmap_compact.js``). Below it,
+#: one SVG path and one escaped HTML popup per feature, as before.
+COMPACT_MIN_FEATURES = 2_000
 
 
 def _popup(title: str, subtitle: str, rows: list[tuple[str, str]]) -> str:
@@ -49,7 +65,7 @@ class Overlay:
     style_index : list of int
         Per feature, its index in ``styles``.
     tooltips, popups : list of str
-        Per feature, HTML with every data value escaped.
+        Per feature, HTML with every data value escaped (empty for a compact layer).
     legend : list of (str, dict)
         Legend items: label and Leaflet options; a label ``"head: item"`` belongs to
         a section shared by several layers.
@@ -59,6 +75,11 @@ class Overlay:
         Drawn as circles.
     show : bool
         Shown when the map opens.
+    columns : dict, optional
+        A compact layer's tooltip and popup text as plain-text columns instead of
+        ``tooltips`` and ``popups``: ``title``, ``subtitle``, ``short`` (one value per
+        feature) and ``rows`` (``{label: values}``, in popup order); the browser builds
+        the HTML (``data/webmap_compact.js``).
     """
 
     key: str
@@ -72,6 +93,7 @@ class Overlay:
     radius: list[float] | None = None
     point: bool = False
     show: bool = True
+    columns: dict | None = None
 
 
 @dataclass
@@ -150,6 +172,64 @@ def _records(gdf: gpd.GeoDataFrame) -> list[dict]:
     return pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).to_dict("records")
 
 
+def _texts(gdf: gpd.GeoDataFrame, column: str) -> np.ndarray:
+    """Display text of a column, worked out once per distinct value ("" when absent)."""
+    if column not in gdf.columns:
+        return np.full(len(gdf), "", dtype=object)
+    codes, uniques = pd.factorize(gdf[column], use_na_sentinel=True)
+    shown = np.array([text(u) for u in uniques] + [""], dtype=object)
+    return shown[codes]
+
+
+def per_value(values, describe: Callable[[object], str]) -> np.ndarray:
+    """``describe(value)`` for each value, called once per distinct value.
+
+    Parameters
+    ----------
+    values : pandas.Series or sequence
+        A column.
+    describe : callable
+        Display text of one value; missing values are passed as None.
+
+    Returns
+    -------
+    numpy.ndarray of str
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    shown = np.array([describe(u) for u in uniques] + [describe(None)], dtype=object)
+    return shown[codes]
+
+
+def column_of(gdf: gpd.GeoDataFrame, column: str, describe: Callable[[object], str]) -> np.ndarray:
+    """:func:`per_value` of a layer's column (``describe(None)`` for all when it has none).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer.
+    column : str
+        The column.
+    describe : callable
+        Display text of one value.
+
+    Returns
+    -------
+    numpy.ndarray of str
+    """
+    if column not in gdf.columns:
+        return np.full(len(gdf), describe(None), dtype=object)
+    return per_value(gdf[column], describe)
+
+
+def _tail_columns(ctx: Context, gdf: gpd.GeoDataFrame, ids: np.ndarray) -> list[tuple]:
+    """:meth:`Context.tail` as columns: id, source, confidence."""
+    return [
+        (ctx.t("id"), ids),
+        (ctx.t("source"), column_of(gdf, "source", text)),
+        (ctx.t("confidence"), column_of(gdf, "confidence", text)),
+    ]
+
+
 def by_value(
     ctx: Context,
     layer: str,
@@ -160,8 +240,13 @@ def by_value(
     style_layer: str | None = None,
     geoms: gpd.GeoSeries | None = None,
     outline: tuple[str, str] | None = None,
+    describe_columns: Callable | None = None,
 ) -> Overlay:
     """An overlay styled by the value of ``column`` (optionally outlined by another).
+
+    A layer of at least :data:`COMPACT_MIN_FEATURES` features gets its tooltip and
+    popup text as attribute columns (:attr:`Overlay.columns`, built into HTML in the
+    browser) instead of one HTML string per feature.
 
     Parameters
     ----------
@@ -184,6 +269,11 @@ def by_value(
     outline : (str, str), optional
         A styles layer and a column whose value styles the outline (e.g. the status),
         over the fill; its items go to a legend section shared by layers.
+    describe_columns : callable, optional
+        For a compact layer: ``describe_columns(gdf, feature_ids, areas_m2)`` returns
+        what ``describe`` returns for every feature at once, as columns (title,
+        subtitle, rows ``[(label, values)]``, short), without a Python call per
+        feature; without it ``describe`` is called row by row.
 
     Returns
     -------
@@ -193,35 +283,68 @@ def by_value(
     geoms = gdf.geometry if geoms is None else geoms
     areas = geoms.area.to_numpy()
     ids = feature_ids(gdf).to_numpy()
+    # styles and legend items: once per distinct (value, outline value), in row order
+    values = np.full(len(gdf), "*", dtype=object) if column == "*" else _texts(gdf, column)
+    statuses = _texts(gdf, outline[1]) if outline is not None else np.full(len(gdf), "")
+    pairs, distinct = pd.factorize(pd.Series(list(zip(values, statuses, strict=True))))
     styles: list[dict] = []
-    index_of: dict[tuple, int] = {}
-    style_index, tooltips, popups = [], [], []
+    index_of: dict[str, int] = {}
+    pair_style: list[int] = []
     legend: dict[str, dict] = {}
     outline_legend: dict[str, dict] = {}
-    for i, row in enumerate(_records(gdf)):
-        value = "*" if column == "*" else text(row.get(column))
+    for value, status in distinct:
         style = layer_style(style_layer, value)
         if outline is not None:
-            style = layer_style(outline[0], text(row.get(outline[1]))).over(style)
+            style = layer_style(outline[0], status).over(style)
         options = style.leaflet(pattern_id(value))
         key = json.dumps(options, sort_keys=True)
         if key not in index_of:
             index_of[key] = len(styles)
             styles.append(options)
-        style_index.append(index_of[key])
-        title, subtitle, rows, short = describe(row, ids[i], float(areas[i]))
-        tooltips.append(_tooltip(title, subtitle if subtitle != title else "", short))
-        popups.append(_popup(title, subtitle, rows + ctx.tail(row, ids[i])))
+        pair_style.append(index_of[key])
         label = coded(column, value, ctx.lang, both=False) if column != "*" else ""
         legend.setdefault(
             label or ctx.t(layer), layer_style(style_layer, value).leaflet(pattern_id(value))
         )
         if outline is not None:
-            status = text(row.get(outline[1]))
             outline_legend.setdefault(
                 f"{ctx.t(outline[0])}: {coded(outline[1], status, ctx.lang, both=False)}",
                 {**layer_style(outline[0], status).leaflet(), "fillColor": "#FFFFFF"},
             )
+    style_index = np.asarray(pair_style, dtype=int)[pairs].tolist() if len(gdf) else []
+    compact = len(gdf) >= COMPACT_MIN_FEATURES
+    tooltips: list[str] = []
+    popups: list[str] = []
+    columns: dict | None = (
+        {"title": [], "subtitle": [], "short": [], "rows": {}} if compact else None
+    )
+    by_row = not (compact and describe_columns is not None)
+    if not by_row:
+        title, subtitle, rows, short = describe_columns(gdf, ids, areas)
+        rows = [*rows, *_tail_columns(ctx, gdf, ids)]
+        columns = {"title": title, "subtitle": subtitle, "short": short, "rows": dict(rows)}
+    for i, row in enumerate(_records(gdf) if by_row else []):
+        title, subtitle, rows, short = describe(row, ids[i], float(areas[i]))
+        rows = rows + ctx.tail(row, ids[i])
+        if columns is None:
+            tooltips.append(_tooltip(title, subtitle if subtitle != title else "", short))
+            popups.append(_popup(title, subtitle, rows))
+            continue
+        columns["title"].append(title)
+        columns["subtitle"].append(subtitle)
+        columns["short"].append(short)
+        cells = columns["rows"]
+        for label, cell in rows:
+            column_values = cells.get(label)
+            if column_values is None:
+                column_values = cells[label] = [""] * i
+            if len(column_values) == i:
+                column_values.append(cell)
+            elif cell:  # the same label twice in one popup: both values
+                column_values[i] = f"{column_values[i]}; {cell}" if column_values[i] else cell
+        for cell_values in cells.values():  # a row this feature does not have
+            if len(cell_values) == i:
+                cell_values.append("")
     return Overlay(
         key=layer,
         name=ctx.t(layer),
@@ -231,6 +354,7 @@ def by_value(
         tooltips=tooltips,
         popups=popups,
         legend=list(legend.items()) + list(outline_legend.items()),
+        columns=columns,
     )
 
 

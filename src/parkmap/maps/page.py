@@ -22,9 +22,12 @@ __all__ = [
     "COORD_DECIMALS",
     "LEAFLET_CDN",
     "Chrome",
+    "CompactLayer",
     "DataLayer",
+    "PhoneLayout",
     "Stats",
     "display_geometry",
+    "display_lonlat",
     "inline",
     "js_json",
     "leaflet_assets",
@@ -58,10 +61,48 @@ class Stats:
     features: int = 0
 
 
+def display_lonlat(
+    geoms: gpd.GeoSeries, simplify_m: float, gcj02: bool, stats: Stats
+) -> np.ndarray:
+    """Geometries for the page: simplified in metres, WGS84 (or GCJ-02), rounded.
+
+    Parameters
+    ----------
+    geoms : geopandas.GeoSeries
+        Geometries in a metric CRS.
+    simplify_m : float
+        Simplification tolerance in metres (0: none); topology is preserved.
+    gcj02 : bool
+        Shift the coordinates from WGS84 to GCJ-02 (for GCJ-02 tiles).
+    stats : Stats
+        Updated with the vertices and features drawn.
+
+    Returns
+    -------
+    numpy.ndarray of shapely geometries
+        In degrees, rounded to :data:`COORD_DECIMALS`.
+    """
+    array = geoms.array
+    stats.vertices_full += int(shapely.get_num_coordinates(array).sum())
+    if simplify_m > 0:
+        array = shapely.simplify(array, simplify_m, preserve_topology=True)
+    lonlat = gpd.GeoSeries(array, crs=geoms.crs).to_crs(WGS84).array
+
+    def to_page(coords: np.ndarray) -> np.ndarray:
+        if gcj02:
+            coords = np.column_stack(wgs84_to_gcj02(coords[:, 0], coords[:, 1]))
+        return np.round(coords, COORD_DECIMALS)
+
+    lonlat = shapely.transform(np.asarray(lonlat, dtype=object), to_page)
+    stats.vertices_drawn += int(shapely.get_num_coordinates(lonlat).sum())
+    stats.features += len(lonlat)
+    return lonlat
+
+
 def display_geometry(
     geoms: gpd.GeoSeries, simplify_m: float, gcj02: bool, stats: Stats
 ) -> list[dict]:
-    """GeoJSON geometries for the page: simplified in metres, WGS84 (or GCJ-02), rounded.
+    """GeoJSON geometries for the page (:func:`display_lonlat` as GeoJSON).
 
     Parameters
     ----------
@@ -79,20 +120,7 @@ def display_geometry(
     list of dict
         One GeoJSON geometry per input, coordinates rounded to :data:`COORD_DECIMALS`.
     """
-    array = geoms.array
-    stats.vertices_full += int(shapely.get_num_coordinates(array).sum())
-    if simplify_m > 0:
-        array = shapely.simplify(array, simplify_m, preserve_topology=True)
-    lonlat = gpd.GeoSeries(array, crs=geoms.crs).to_crs(WGS84).array
-
-    def to_page(coords: np.ndarray) -> np.ndarray:
-        if gcj02:
-            coords = np.column_stack(wgs84_to_gcj02(coords[:, 0], coords[:, 1]))
-        return np.round(coords, COORD_DECIMALS)
-
-    lonlat = shapely.transform(lonlat, to_page)
-    stats.vertices_drawn += int(shapely.get_num_coordinates(lonlat).sum())
-    stats.features += len(lonlat)
+    lonlat = display_lonlat(geoms, simplify_m, gcj02, stats)
     return [json.loads(g) for g in shapely.to_geojson(lonlat)]
 
 
@@ -181,6 +209,83 @@ var {{ this.get_name() }} = parkmap.layer({{ this.chrome }}, {{ this._parent.get
         self.styles = js_json(styles)
 
 
+class CompactLayer(MacroElement):
+    """A large layer drawn on a canvas by ``parkmapCompact.layer`` inside its FeatureGroup.
+
+    Parameters
+    ----------
+    chrome : Chrome
+        The map's controls, which the layer registers with (legend, toggles).
+    section : str
+        The layer's key.
+    data : dict
+        The compact layer (:func:`parkmap.maps.compact.encode_layer`).
+    styles : list of dict
+        Leaflet path options, indexed by the features' style index.
+
+    Attributes
+    ----------
+    section, data, styles : str
+        The arguments as script-safe JSON text (:func:`js_json`).
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = parkmapCompact.layer({{ this.chrome }},
+  {{ this._parent.get_name() }}, {{ this.section }}, {{ this.data }}, {{ this.styles }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, chrome: Chrome, section: str, data: dict, styles: list[dict]) -> None:
+        super().__init__()
+        self._name = "ParkmapCompactLayer"
+        self.chrome = chrome.get_name()
+        self.section = js_json(section)
+        self.data = js_json(data)
+        self.styles = js_json(styles)
+
+
+class PhoneLayout(MacroElement):
+    """Collapse the controls on a phone (``parkmapPhone.apply`` in ``data/webmap_phone.js``).
+
+    Added after the layer control, which it starts collapsed on a small screen.
+
+    Parameters
+    ----------
+    control : folium.LayerControl
+        The map's layer control.
+    options : dict
+        ``maxWidth`` and ``maxTouchWidth`` (CSS pixels) and the ``labels`` of the
+        sheets (``panel``, ``legend``, ``notes``).
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+parkmapPhone.apply({{ this._parent.get_name() }}, {{ this.control }}, {{ this.options }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, control, options: dict) -> None:
+        super().__init__()
+        self._name = "ParkmapPhone"
+        self.control = control.get_name()
+        self.options = js_json(options)
+
+
+class _Raw(Element):
+    """An element that writes its text as it is (no template is compiled from it)."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 def inline(tag: str, text: str) -> Element:
     """A ``<script>`` or ``<style>`` element holding ``text``, which cannot close it early.
 
@@ -199,7 +304,8 @@ def inline(tag: str, text: str) -> Element:
         text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
     else:
         text = re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE)
-    return Element(f"<{tag}>\n{text}\n</{tag}>")
+    # not Element(text): that compiles the whole of Leaflet as a Jinja template (~2 s)
+    return _Raw(f"<{tag}>\n{text}\n</{tag}>")
 
 
 def _xstatic_leaflet():
@@ -248,13 +354,21 @@ def leaflet_assets() -> tuple[str, str]:
 
 
 def own_assets() -> tuple[str, str]:
-    """Parkmap's own map code, ``data/webmap.js`` and ``data/webmap.css``.
+    """Parkmap's own map code and styles, from ``data/``.
+
+    ``webmap.js`` and ``webmap.css`` (controls, panels, legend), ``webmap_compact.js``
+    (large layers on a canvas) and ``webmap_phone.js`` and ``.css`` (the phone layout).
 
     Returns
     -------
     tuple of str
         The JavaScript and the CSS.
     """
-    js = data_path("webmap.js").read_text(encoding="utf-8")
-    css = data_path("webmap.css").read_text(encoding="utf-8")
+    js = "\n".join(
+        data_path(name).read_text(encoding="utf-8")
+        for name in ("webmap.js", "webmap_compact.js", "webmap_phone.js")
+    )
+    css = "\n".join(
+        data_path(name).read_text(encoding="utf-8") for name in ("webmap.css", "webmap_phone.css")
+    )
     return js, css
