@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from parkmap._data import read_table
 
-__all__ = ["CodeLookup", "landuse_classes", "lookup_code"]
+__all__ = ["CodeLookup", "code_problems", "landuse_classes", "lookup_code"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,35 @@ def lookup_code(value) -> CodeLookup | None:
     scheme, code = target.split("|", 1)
     found = by_code[code]
     return CodeLookup(found.code, found.name_zh, found.name_en, found.hex, scheme)
+
+
+def code_problems(values: pd.Series) -> list[tuple[object, object, CodeLookup | None]]:
+    """The values of a column that are not 2023 codes as written, in row order.
+
+    Each distinct value is looked up once (a county's 10^5 parcels have a few dozen
+    codes); blank and missing values are skipped.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        A land-use code column.
+
+    Returns
+    -------
+    list of (index, value, CodeLookup or None)
+        The row's index label, its value and its look-up: None for an unknown code, else
+        the 2023 class an alias (2020 trial, GB 50137, or a code with spaces) stands for.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = [lookup_code(u) for u in uniques]
+    flagged = np.array(
+        [
+            str(u).strip() != "" and (f is None or f.scheme != "2023" or f.code != str(u).strip())
+            for u, f in zip(uniques, found, strict=True)
+        ]
+        + [False],
+        dtype=bool,
+    )
+    return [
+        (values.index[i], values.iloc[i], found[codes[i]]) for i in np.flatnonzero(flagged[codes])
+    ]

@@ -275,8 +275,14 @@ class Park:
                 if col not in gdf.columns:
                     continue
                 original = gdf[col]
-                translated = original.map(
-                    lambda v: found.code if (found := lookup_code(v)) is not None else v
-                )
+                # each distinct code looked up once
+                codes, uniques = pd.factorize(original, use_na_sentinel=True)
+                lookups = [lookup_code(u) for u in uniques]
+                if all(f is None or f.code == u for f, u in zip(lookups, uniques, strict=True)):
+                    continue
+                mapped = [u if f is None else f.code for f, u in zip(lookups, uniques, strict=True)]
+                translated = original.copy()
+                present = codes >= 0
+                translated[present] = np.asarray(mapped, dtype=object)[codes[present]]
                 if not translated.equals(original):
                     gdf[col] = translated

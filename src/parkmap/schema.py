@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parkmap.landuse import lookup_code
+from parkmap.landuse import code_problems
 
 __all__ = [
     "LAYERS",
@@ -274,12 +274,19 @@ class Problem:
 
 def feature_ids(gdf: pd.DataFrame) -> pd.Series:
     """Feature ids for messages: the ``id`` column where set, else ``#<row>`` from 1."""
-    fallback = pd.Series([f"#{i + 1}" for i in range(len(gdf))], index=gdf.index, dtype=object)
+
+    def fallback() -> pd.Series:
+        rows = np.char.add("#", np.arange(1, len(gdf) + 1).astype(str)).astype(object)
+        return pd.Series(rows, index=gdf.index, dtype=object)
+
     if "id" not in gdf.columns:
-        return fallback
-    ids = gdf["id"].astype(object)
-    present = ids.notna() & (ids.astype(str).str.strip() != "")
-    return ids.where(present, fallback).astype(str)
+        return fallback()
+    ids = gdf["id"]
+    text = ids.astype(str)
+    present = ids.notna() & (text.str.strip() != "")
+    if present.all():
+        return text
+    return ids.astype(object).where(present, fallback()).astype(str)
 
 
 def _is_bool(value) -> bool:
@@ -315,15 +322,22 @@ def _check_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, layer: str
             for idx in numeric.index[numeric < col.min_value]:
                 add(idx, f"must be at least {col.min_value:g}, got {numeric[idx]:g}")
     elif col.kind == "bool":
-        for idx, value in present.items():
-            if not _is_bool(value):
-                add(idx, f"not true/false: {value!r}")
+        # each distinct value checked once; only the bad rows are visited
+        good = _per_value(present, _is_bool)
+        for idx, value in present[~good].items():
+            add(idx, f"not true/false: {value!r}")
     elif col.allowed is not None:
         allowed = set(col.allowed)
-        for idx, value in present.items():
-            if str(value) not in allowed:
-                add(idx, f"{value!r} is not one of {', '.join(col.allowed)}")
+        good = _per_value(present, lambda value: str(value) in allowed)
+        for idx, value in present[~good].items():
+            add(idx, f"{value!r} is not one of {', '.join(col.allowed)}")
     return problems
+
+
+def _per_value(values: pd.Series, test) -> np.ndarray:
+    """``test(value)`` for each value, called once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)[codes]
 
 
 def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
@@ -389,32 +403,19 @@ def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
     for col_name in schema.landuse_columns:
         if col_name not in gdf.columns:
             continue
-        for idx, value in gdf[col_name].items():
-            if pd.isna(value) or str(value).strip() == "":
-                continue
-            found = lookup_code(value)
+        for idx, value, found in code_problems(gdf[col_name]):
             if found is None:
-                problems.append(
-                    Problem(
-                        "error",
-                        name,
-                        f"unknown land-use code {value!r} (expected a 2023 用地用海 code, "
-                        "a 2020-trial or GB 50137 code)",
-                        ids[idx],
-                        col_name,
-                    )
+                message = (
+                    f"unknown land-use code {value!r} (expected a 2023 用地用海 code, "
+                    "a 2020-trial or GB 50137 code)"
                 )
-            elif found.scheme != "2023" or found.code != str(value).strip():
-                problems.append(
-                    Problem(
-                        "warning",
-                        name,
-                        f"{found.scheme} code {value!r} read as 2023 code {found.code} "
-                        f"({found.name_zh})",
-                        ids[idx],
-                        col_name,
-                    )
+            else:
+                message = (
+                    f"{found.scheme} code {value!r} read as 2023 code {found.code} "
+                    f"({found.name_zh})"
                 )
+            severity = "error" if found is None else "warning"
+            problems.append(Problem(severity, name, message, ids[idx], col_name))
     return problems
 
 

@@ -54,15 +54,20 @@ class TemplateOption(click.Option):
 )
 @click.option(
     "--rules",
-    type=click.Path(dir_okay=False),
-    help="CSV of local control indicators [default: the 2008 national table].",
+    help="Control indicators: cn_gy_2008 (default; superseded), cn_gy_2023 (current; "
+    "values not verified, so nothing is checked) or a CSV of local ones.",
+)
+@click.option(
+    "--profile",
+    help="Local planning rules: cq318 (渝府令第318号; the default for Dianjiang) or "
+    "cq_alt_110ask [default: the park's own].",
 )
 @click.option("--no-office", is_flag=True, help="Do not place office blocks.")
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
-    help="Write the layers plots, buildings and layout_roads to this GeoPackage.",
+    help="Write the layers plots, buildings, layout_roads (and fire_lanes) to this GeoPackage.",
 )
 @format_option(TEXT_FORMATS, help="Format of the indicator report on stdout.")
 @lang_option(default="en")
@@ -74,13 +79,26 @@ class TemplateOption(click.Option):
     help="Also write a self-contained (offline) web map of the layout to this HTML file.",
 )
 def layout(
-    data, subparks, plot_mu, templates, rules, no_office, output, fmt, lang, overwrite, map_output
+    data,
+    subparks,
+    plot_mu,
+    templates,
+    rules,
+    profile,
+    no_office,
+    output,
+    fmt,
+    lang,
+    overwrite,
+    map_output,
 ):
     """Lay out plots, branch roads and standard factories; check the control indicators.
 
-    Plots front a road (branch roads are inserted in deep blocks), buildings keep road
-    setbacks and fire spacing, and every plot is checked for FAR (storeys over 8 m
-    count twice), building coverage, admin share and green ratio.
+    Plots front a road (branch roads are inserted in deep blocks), buildings keep the
+    local road and plot-edge setbacks (渝府令318号 for Dianjiang), the GB 50016 fire
+    spacing of their classes and fire lanes where GB 55037 asks, and every plot is
+    checked for FAR (storeys over 8 m count twice), building coverage, admin share and
+    green ratio. The report names the standards used and their confidence.
 
     \b
     Examples:
@@ -88,6 +106,7 @@ def layout(
       parkmap layout --subpark sp-valve-chengxi --plot-mu 50 --template portal_shed \\
           -o layout.gpkg --format json > layout.json
       parkmap layout --subpark sp-auto --map auto_layout.html --lang zh
+      parkmap layout --subpark sp-valve-chengxi --rules cn_gy_2023 --profile cq_alt_110ask
     """
     if output is not None and Path(output).suffix.lower() != ".gpkg":
         raise DataFileError(f"{output}: parkmap layout writes a GeoPackage; name it *.gpkg")
@@ -104,6 +123,7 @@ def layout(
         building=list(templates) or None,
         rules=rules,
         office=not no_office,
+        profile=profile,
     )
     if output is not None:
         result.save(output, overwrite=overwrite)

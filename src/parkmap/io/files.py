@@ -117,7 +117,8 @@ def short(err: Exception) -> str:
 def _read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     where = f"{path}" + (f", layer '{layer}'" if layer else "")
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        # GDAL's Arrow stream: half the time of the row-by-row read, the same columns
+        return gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
     except Exception as err:
         raise DataFileError(f"{where}: cannot read ({short(err)})") from None
 

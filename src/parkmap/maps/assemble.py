@@ -264,8 +264,9 @@ def webmap(
     chrome = Chrome(
         {
             "patterns": patterns_svg(constraint_kinds),
-            "panel": panel_html(ctx, land)
-            + (allocation_panel(ctx, allocation) if allocation is not None else ""),
+            "panel": panel_html(
+                ctx, land, allocation_panel(ctx, allocation) if allocation is not None else ""
+            ),
             "legend": legend_html(overlays, lang),
             "note": "<br>".join(esc(n) for n in notes),
             "m2_per_mu": M2_PER_MU,

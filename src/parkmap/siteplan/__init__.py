@@ -6,6 +6,11 @@ use; the package ``__all__`` below is the public API):
 - :mod:`~parkmap.siteplan.standards`: :class:`PlotOptions`, :class:`BuildingTemplate`,
   :func:`building_templates`, :func:`fire_spacing_m`, :func:`road_setback_m` (CSV-backed
   standards);
+- :mod:`~parkmap.siteplan.fire`: fire classes, the GB 50016 spacing table, fire lanes
+  (:func:`fire_class`, :func:`needs_fire_lanes`);
+- :mod:`~parkmap.siteplan.profiles`: local rule profiles (渝府令318号, :func:`profile`)
+  and the ruleset registry (:func:`ruleset_info`);
+- :mod:`~parkmap.siteplan.rulebook`: the standards one layout run applies and its notes;
 - :mod:`~parkmap.siteplan.geometry`: local frames, main axis, polygon parts, widths, cuts;
 - :mod:`~parkmap.siteplan.plots`: blocks into rows and plots, inserted branch roads;
 - :mod:`~parkmap.siteplan.buildings`: packing, the office block, setbacks, fire spacing;
@@ -20,6 +25,7 @@ use; the package ``__all__`` below is the public API):
 from __future__ import annotations
 
 from parkmap.siteplan.engine import layout
+from parkmap.siteplan.fire import fire_class, needs_fire_lanes
 from parkmap.siteplan.indicators import (
     INDICATORS,
     IndicatorRules,
@@ -27,6 +33,7 @@ from parkmap.siteplan.indicators import (
     far_floor_area,
     indicator_rules,
 )
+from parkmap.siteplan.profiles import Profile, profile, ruleset_info
 from parkmap.siteplan.result import FORMATS, JSON_SCHEMA_VERSION, Layout
 from parkmap.siteplan.standards import (
     DEFAULT_TEMPLATES,
@@ -48,11 +55,16 @@ __all__ = [
     "IndicatorRules",
     "Layout",
     "PlotOptions",
+    "Profile",
     "building_templates",
     "check_indicators",
     "far_floor_area",
+    "fire_class",
     "fire_spacing_m",
     "indicator_rules",
     "layout",
+    "needs_fire_lanes",
+    "profile",
     "road_setback_m",
+    "ruleset_info",
 ]

@@ -1,4 +1,4 @@
-"""Buildings in plots: packing, the office block, setbacks and fire-spacing checks."""
+"""Buildings in plots: packing, the office block, setbacks, fire spacing and fire lanes."""
 
 from __future__ import annotations
 
@@ -11,21 +11,17 @@ import pandas as pd
 import shapely
 
 from parkmap._geometry import right_of_way
+from parkmap.siteplan.fire import check_lanes, needs_fire_lanes
 from parkmap.siteplan.plots import Block
-from parkmap.siteplan.standards import (
-    BuildingTemplate,
-    PlotOptions,
-    fire_spacing_m,
-    fire_table,
-    road_setback_m,
-)
+from parkmap.siteplan.rulebook import Rulebook
+from parkmap.siteplan.standards import BuildingTemplate, fire_spacing_m
 
 __all__ = [
     "Placed",
-    "boundary_setback",
     "enforce_spacing",
     "plot_buildings",
     "setback_columns",
+    "with_lanes",
 ]
 
 log = logging.getLogger("parkmap")
@@ -42,15 +38,30 @@ class Placed:
     template : BuildingTemplate or None
         Its template (None for an existing building of the park).
     fire_class : str
-        Its class in ``fire_spacing_gb50016.csv`` after the high-rise rule.
+        Its class in ``fire_classes.csv`` after the high-rise rule.
     """
 
     box: object  # local polygon
-    template: BuildingTemplate
+    template: BuildingTemplate | None
     fire_class: str
 
 
-def _pack(region, sx: float, sy: float, gap: float, step: float, from_top: bool) -> list:
+def _clear_of_edges(boxes, edges, sx: float, sy: float, margins: tuple[float, float]):
+    """Which boxes keep the face setbacks from ``edges`` (non-road plot edges).
+
+    A box whose long side runs along x keeps ``margins[0]`` (long faces) in y and
+    ``margins[1]`` (gables) in x, and the other way round.
+    """
+    if edges.is_empty or not len(boxes):
+        return np.ones(len(boxes), dtype=bool)
+    main, gable = margins
+    dx, dy = (gable, main) if sx >= sy else (main, gable)
+    b = shapely.bounds(boxes)
+    grown = shapely.box(b[:, 0] - dx, b[:, 1] - dy, b[:, 2] + dx, b[:, 3] + dy)
+    return ~shapely.intersects(grown, edges)
+
+
+def _pack(region, sx, sy, gap, step, from_top, edges, margins) -> list:
     """Greedy rows of ``sx`` x ``sy`` boxes inside ``region`` with ``gap`` between them."""
     if region.is_empty:
         return []
@@ -63,7 +74,9 @@ def _pack(region, sx: float, sy: float, gap: float, step: float, from_top: bool)
     y = y1 - sy if from_top else y0
     while (y >= y0 - 1e-9) if from_top else (y + sy <= y1 + 1e-9):
         candidates = shapely.box(xs, y, xs + sx, y + sy)
-        ok = shapely.contains(region, candidates)
+        ok = shapely.contains(region, candidates) & _clear_of_edges(
+            candidates, edges, sx, sy, margins
+        )
         placed_here = False
         next_x = -np.inf
         for x, fits, candidate in zip(xs, ok, candidates, strict=True):
@@ -76,34 +89,44 @@ def _pack(region, sx: float, sy: float, gap: float, step: float, from_top: bool)
     return boxes
 
 
-def _place(region, template: BuildingTemplate, length: float, opts, placed: list[Placed]):
+def _away_from(region, cls: str, placed: list[Placed]):
+    """``region`` minus the fire spacing around every placed building.
+
+    A civil building and a 丙/丁/戊 factory of the same plot keep the 6 m of GB 50016
+    3.4.1 note 1 (the office serves the plot's factories); existing buildings and the
+    buildings of other plots keep the table value.
+    """
+    for other in placed:
+        spacing = fire_spacing_m(cls, other.fire_class, support_building=other.template is not None)
+        region = region.difference(other.box.buffer(spacing, join_style="mitre"))
+    return region
+
+
+def _place(region, edges, template, length, opts, rules: Rulebook, placed: list[Placed]):
     """Best packing of one template in ``region`` away from ``placed`` buildings."""
     cls = template.effective_fire_class(opts.highrise_height_m)
-    for other in placed:
-        spacing = fire_spacing_m(cls, other.fire_class)
-        region = region.difference(other.box.buffer(spacing, join_style="mitre"))
+    region = _away_from(region, cls, placed)
     gap = fire_spacing_m(cls, cls)
+    margins = rules.faces(template, length, opts)
     best: list = []
     for sx, sy in ((template.width_m, length), (length, template.width_m)):
         for from_top in (False, True):
-            boxes = _pack(region, sx, sy, gap, opts.placement_step_m, from_top)
+            boxes = _pack(region, sx, sy, gap, opts.placement_step_m, from_top, edges, margins)
             if len(boxes) > len(best):
                 best = boxes
     return [Placed(b, template, cls) for b in best]
 
 
-def _place_office(region, office: BuildingTemplate, length: float, road_zone, opts, placed):
+def _place_office(region, edges, office, length, road_zone, opts, rules: Rulebook, placed):
     """One office block in ``region``, as near the road as it fits (or None)."""
     cls = office.effective_fire_class(opts.highrise_height_m)
-    for other in placed:
-        region = region.difference(
-            other.box.buffer(fire_spacing_m(cls, other.fire_class), join_style="mitre")
-        )
+    region = _away_from(region, cls, placed)
     if region.is_empty:
         return None
     shapely.prepare(region)
     x0, y0, x1, y1 = region.bounds
     step = opts.placement_step_m
+    margins = rules.faces(office, length, opts)
     best = None
     for sx, sy in ((length, office.width_m), (office.width_m, length)):
         xs = np.arange(x0, x1 - sx + 1e-9, step)
@@ -112,7 +135,9 @@ def _place_office(region, office: BuildingTemplate, length: float, road_zone, op
             continue
         gx, gy = np.meshgrid(xs, ys)
         boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + sx, gy.ravel() + sy)
-        boxes = boxes[shapely.contains(region, boxes)]
+        boxes = boxes[
+            shapely.contains(region, boxes) & _clear_of_edges(boxes, edges, sx, sy, margins)
+        ]
         if not len(boxes):
             continue
         distance = shapely.distance(boxes, road_zone) if not road_zone.is_empty else np.zeros(1)
@@ -122,37 +147,28 @@ def _place_office(region, office: BuildingTemplate, length: float, road_zone, op
     return None if best is None else Placed(best[1], office, cls)
 
 
-def _buildable(plot, block: Block, template: BuildingTemplate, opts, side: float):
-    """Plot minus road setbacks and minus the boundary setback from non-road edges."""
+def _buildable(plot, block: Block, template: BuildingTemplate, opts, rules: Rulebook):
+    """Plot minus the road setbacks (by road width and height), and its non-road edges.
+
+    The packers keep every building at its face setbacks from those edges.
+    """
     tol = opts.frontage_tolerance_m
     height = template.height_m
+    setback = rules.profile.road_setback_m
     zones = [
-        r.buffer(road_setback_m(height, w), join_style="mitre")
+        r.buffer(setback(height, w), join_style="mitre")
         for r, w in zip(block.roads_row, block.roads_width, strict=True)
     ]
     zones += [
-        s.buffer(road_setback_m(height, opts.branch_road_red_line_m), join_style="mitre")
+        s.buffer(setback(height, opts.branch_road_red_line_m), join_style="mitre")
         for _, s in block.branch
     ]
-    road_zone = block.frontage_zone(tol)
-    edges = plot.boundary.difference(road_zone)
-    out = plot.difference(edges.buffer(side)) if not edges.is_empty else plot
-    if zones:
-        out = out.difference(shapely.union_all(zones))
-    return out
+    edges = plot.boundary.difference(block.frontage_zone(tol))
+    out = plot.difference(shapely.union_all(zones)) if zones else plot
+    return out, edges
 
 
-def boundary_setback(factories, office, opts: PlotOptions) -> float:
-    """Setback from non-road plot edges: at least half the largest fire spacing."""
-    templates = [*factories, *([office] if office is not None else [])]
-    classes = [t.effective_fire_class(opts.highrise_height_m) for t in templates]
-    spacing_max = max(fire_spacing_m(a, b) for a in classes for b in classes)
-    return max(opts.boundary_setback_min_m, spacing_max / 2)
-
-
-def plot_buildings(
-    plot, block: Block, factories, office, admin_max: float, opts, obstacles, side: float
-):
+def plot_buildings(plot, block: Block, factories, office, admin_max: float, opts, rules, obstacles):
     """Place factories and an office block in one plot (local frame)."""
     road_zone = block.frontage_zone(opts.frontage_tolerance_m)
     office_length = None
@@ -165,15 +181,17 @@ def plot_buildings(
 
     def factories_into(placed: list[Placed]) -> list[Placed]:
         for template in factories:
-            region = _buildable(plot, block, template, opts, side)
-            placed = placed + _place(region, template, template.length_m, opts, placed)
+            region, edges = _buildable(plot, block, template, opts, rules)
+            placed = placed + _place(
+                region, edges, template, template.length_m, opts, rules, placed
+            )
         return placed
 
     def with_office(placed: list[Placed]) -> list[Placed]:
         if office_length is None:
             return placed
-        region = _buildable(plot, block, office, opts, side)
-        found = _place_office(region, office, office_length, road_zone, opts, placed)
+        region, edges = _buildable(plot, block, office, opts, rules)
+        found = _place_office(region, edges, office, office_length, road_zone, opts, rules, placed)
         return placed if found is None else [*placed, found]
 
     base = list(obstacles)
@@ -189,6 +207,31 @@ def plot_buildings(
     return second if n_second >= n_first - 1 else first
 
 
+def with_lanes(placed, plot, block: Block, obstacles, rules: Rulebook, tolerance: float):
+    """Keep the buildings whose fire lanes are clear and joined to a road.
+
+    GB 55037-2022 3.4.2 asks for lanes along both long sides of high-rise factories and
+    of 甲/乙/丙类 factories over 3 000 m²; a building whose lanes cannot be had is
+    dropped (the last placed first) until every lane is clear. Returns the kept
+    buildings and the lane checks.
+    """
+    # rights-of-way grown by the frontage tolerance: a plot that fronts a road touches it
+    roads = block.frontage_zone(tolerance)
+    dropped = 0
+    while True:
+        boxes = [p.box for p in placed] + [o.box for o in obstacles]
+        needs = [needs_fire_lanes(p.fire_class, p.box.area) for p in placed]
+        needs += [False] * len(obstacles)
+        checks = check_lanes(boxes, needs, plot, roads, width_m=rules.lane_width_m)
+        bad = sorted({c.building for c in checks if not c.ok})
+        if not bad:
+            if dropped:
+                log.info("layout: %d building(s) dropped for want of fire lanes", dropped)
+            return placed, checks
+        placed = [p for i, p in enumerate(placed) if i != bad[-1]]
+        dropped += 1
+
+
 def enforce_spacing(
     buildings: gpd.GeoDataFrame, existing: np.ndarray, existing_classes: list[str]
 ) -> gpd.GeoDataFrame:
@@ -197,12 +240,15 @@ def enforce_spacing(
         return buildings
     geoms = np.asarray(buildings.geometry.array, dtype=object)
     classes = buildings["fire_class"].tolist()
-    reach = max(fire_table().values())
+    plots = buildings["plot"].tolist()
+    every = set(classes) | set(existing_classes)
+    reach = max(fire_spacing_m(a, b) for a in every for b in every)
     drop = np.zeros(len(geoms), dtype=bool)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=reach)
     for i, j in zip(left, right, strict=True):
         if i < j and not drop[i] and not drop[j]:
-            needed = fire_spacing_m(classes[i], classes[j])
+            same_plot = plots[i] == plots[j]
+            needed = fire_spacing_m(classes[i], classes[j], support_building=same_plot)
             if shapely.distance(geoms[i], geoms[j]) < needed - 1e-6:
                 drop[j] = True
     if len(existing):
@@ -216,7 +262,7 @@ def enforce_spacing(
     return buildings[~drop].reset_index(drop=True)
 
 
-def setback_columns(buildings, plots, roads, new_roads) -> gpd.GeoDataFrame:
+def setback_columns(buildings, plots, roads, new_roads, book: Rulebook) -> gpd.GeoDataFrame:
     """The binding road for each building: its required setback and actual distance."""
     buildings = buildings.copy()
     rows = np.concatenate(
@@ -242,7 +288,7 @@ def setback_columns(buildings, plots, roads, new_roads) -> gpd.GeoDataFrame:
             if not len(near):
                 continue
             d = shapely.distance(geom, rows[near])
-            need = np.array([road_setback_m(height, widths[j]) for j in near])
+            need = np.array([book.profile.road_setback_m(height, widths[j]) for j in near])
             binding = int(np.argmin(d - need))
             required[k], distance[k] = need[binding], d[binding]
     buildings["road_setback_m"] = required

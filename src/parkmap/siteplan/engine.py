@@ -15,17 +15,24 @@ into a plan a planner can discuss:
    narrower than ``plot_width_min_m``. A plot left without ``frontage_min_m`` of road
    frontage, too small or too narrow is merged into its neighbour when the result stays
    within the maximum size, or else left unplotted (reported as ``leftover``).
-2. **Buildings.** In each plot the buildable area is the plot minus the road setbacks
-   (Chongqing table by road width and building height, from the road's red line) and
-   minus a boundary setback from the plot's other edges of at least half the fire
+2. **Buildings.** The local profile (default: the park's own; 渝府令第318号 ``cq318`` for
+   Dianjiang) sets the setbacks. In each plot the buildable area is the plot minus the
+   road setbacks (art. 23: by road width band and building height, from the red line);
+   each building face keeps from the plot's other edges the largest of its art. 25
+   setback (the art. 15 half-spacing: 0.5 H and ≥ 4 m for long faces up to 24 m, 4 m
+   for gables), ``boundary_setback_min_m`` (GB 50016 3.4.12) and half the largest fire
    spacing (so buildings of neighbouring plots keep the full spacing). Factory
    templates are packed in rows aligned with the block's axis with the GB 50016 table
-   3.4.1 spacing between them (10 m between 丙/丁/戊 grade-one/two factories, 13 m next
-   to a high-rise factory taller than 24 m). An office block is sized to the admin share
-   the ruleset allows (times ``admin_share_use``) and placed nearest the road, trying it
-   both before and after the factories and keeping the better plan. Existing buildings
-   of the park are kept at fire spacing too. A last pass over every pair of buildings
-   removes any that would still be too close (none in practice; logged).
+   3.4.1 spacing of their fire classes between them (10 m between 丙/丁/戊 grade-one/two
+   factories, 13 m next to a high-rise factory taller than 24 m). An office block, a
+   civil building (3.4.1 note 1: 6 m from its own plot's 丙/丁/戊 factories, 25 m from
+   甲/乙), is sized to the admin share the ruleset allows (times ``admin_share_use``)
+   and placed nearest the road, trying it both before and after the factories and
+   keeping the better plan. Existing buildings of the park are kept at fire spacing too.
+   Buildings that GB 55037 3.4.2 asks to have fire lanes along both long sides keep
+   lanes ``fire_lane_width_min_m`` wide, clear and joined to a road, or are dropped.
+   A last pass over every pair of buildings removes any that would still be too close
+   (none in practice; logged).
 3. **Indicators** per plot and per sub-park, checked with
    :func:`parkmap.siteplan.indicators.check_indicators` (see there for formulas, thresholds and
    margins). Green space is not drawn: it is taken as ``green_share_of_open_land`` of
@@ -35,8 +42,10 @@ into a plan a planner can discuss:
    ``investment_yi``, and the ruleset gives a minimum.
 
 Every threshold and default is data: ``data/layout_defaults.csv``,
-``data/building_templates.csv``, ``data/setbacks_chongqing.csv``,
-``data/fire_spacing_gb50016.csv`` and the indicator ruleset.
+``data/building_templates.csv``, the profile's tables (``data/road_setbacks.csv``,
+``data/boundary_setbacks.csv``, ``data/profile_cq318.csv``), the fire code
+(``data/fire_spacing.csv``, ``data/fire_rules.csv``) and the indicator ruleset. The
+layout's notes name each of them with its confidence.
 """
 
 from __future__ import annotations
@@ -56,15 +65,17 @@ from parkmap.park import Park
 from parkmap.schema import feature_ids
 from parkmap.siteplan.buildings import (
     Placed,
-    boundary_setback,
     enforce_spacing,
     plot_buildings,
     setback_columns,
+    with_lanes,
 )
+from parkmap.siteplan.fire import fire_classes
 from parkmap.siteplan.geometry import min_width, polygons
 from parkmap.siteplan.indicators import IndicatorRules, indicator_rules
 from parkmap.siteplan.plots import lay_out_block
 from parkmap.siteplan.result import Layout, frames
+from parkmap.siteplan.rulebook import Rulebook
 from parkmap.siteplan.standards import (
     DEFAULT_TEMPLATES,
     OFFICE_TEMPLATE,
@@ -137,15 +148,27 @@ def _land(availability) -> gpd.GeoDataFrame:
 
 
 def _existing_buildings(park: Park, opts: PlotOptions) -> tuple[np.ndarray, list[str]]:
+    """Footprints and fire classes of the park's buildings.
+
+    A ``fire_class`` column (classes of ``fire_classes.csv``) is used where filled;
+    otherwise an ``office`` is a civil building and any other kind a 丙类 factory
+    (grade one/two), high-rise when multi-storey and over ``highrise_height_m``.
+    """
     gdf = park.get("buildings")
     if gdf is None or not len(gdf):
         return np.empty(0, dtype=object), []
     storeys = pd.to_numeric(gdf.get("storeys"), errors="coerce").fillna(1).to_numpy()
     height = storeys * pd.to_numeric(gdf.get("storey_height_m"), errors="coerce").fillna(0.0)
-    classes = [
-        "highrise_12" if n > 1 and h > opts.highrise_height_m else "CDE_12"
-        for n, h in zip(storeys, height, strict=True)
-    ]
+    kinds = gdf["kind"].astype(str).tolist() if "kind" in gdf else [""] * len(gdf)
+    given = gdf["fire_class"].tolist() if "fire_class" in gdf else [None] * len(gdf)
+    known = set(fire_classes().index)
+    classes = []
+    for n, h, kind, cls in zip(storeys, height, kinds, given, strict=True):
+        if isinstance(cls, str) and cls in known:
+            classes.append(cls)
+            continue
+        hazard = "civil" if kind == "office" else "C"
+        classes.append(f"{hazard}_H" if n > 1 and h > opts.highrise_height_m else f"{hazard}_12")
     return np.asarray(gdf.geometry.array, dtype=object), classes
 
 
@@ -158,6 +181,7 @@ def layout(
     building: str | BuildingTemplate | Iterable[str | BuildingTemplate] | None = None,
     rules: IndicatorRules | str | os.PathLike | None = None,
     office: bool = True,
+    profile: str | None = None,
     progress: bool = False,
 ) -> Layout:
     """Lay out plots, branch roads and buildings on a park's available land.
@@ -179,11 +203,16 @@ def layout(
     building : str, BuildingTemplate or list, optional
         Factory template(s), packed in this order (default ``multi_storey_factory``,
         24 x 72 m x 4 storeys). See :func:`building_templates`.
-    rules : IndicatorRules or path-like, optional
-        Control-indicator ruleset, or a CSV of local rules (see
-        :func:`parkmap.siteplan.indicators.indicator_rules`); default: the 2008 national table.
+    rules : IndicatorRules, str or path-like, optional
+        Control-indicator ruleset: a packaged one by name (``cn_gy_2008``, the default,
+        superseded; ``cn_gy_2023``, current, values not verified) or a CSV of local rules
+        (see :func:`parkmap.siteplan.indicators.indicator_rules`).
     office : bool, default True
         Place an office block sized to the admin share in each plot where it fits.
+    profile : str, optional
+        Local planning rules (``data/standards_profiles.csv``): road setbacks, plot-edge
+        setbacks, the largest plot. Default: the park's own profile (``cq318``,
+        渝府令第318号, for Dianjiang), else ``cq318`` (said in the notes).
     progress : bool, default False
         Show a progress bar over blocks (``tqdm.auto``).
 
@@ -216,6 +245,8 @@ def layout(
     factories = _templates(building)
     office_template = template(OFFICE_TEMPLATE) if office else None
     rules = rules if isinstance(rules, IndicatorRules) else indicator_rules(rules)
+    book = Rulebook.build(park, profile, rules, factories, office_template, opts)
+    opts = book.capped(opts)
     if availability is None:
         from parkmap.land import availability as compute
 
@@ -231,11 +262,11 @@ def layout(
     all_row = shapely.union_all(row_geoms) if len(roads) else shapely.Polygon()
     existing, existing_classes = _existing_buildings(park, opts)
     existing_tree = shapely.STRtree(existing)
-    side = boundary_setback(factories, office_template, opts)
 
     plot_rows: list[dict] = []
     building_rows: list[dict] = []
     road_rows: list[dict] = []
+    lane_rows: list[dict] = []
     budget: dict[str, dict[str, float]] = {}
     from tqdm.auto import tqdm
 
@@ -250,8 +281,8 @@ def layout(
         jobs, desc="layout", unit="block", disable=not progress
     ):
         sp_id = sp["_id"]
-        code = sp.get("industry_code")
-        admin_max = rules.thresholds(code)["admin_share_max"]
+        code = book.industry_code(sp.get("industry_code"))
+        admin_max = book.admin_share(code)
         block = lay_out_block(world_block, row_geoms, road_widths, opts)
         frame = block.frame
         budget[sp_id]["available_m2"] += world_block.area
@@ -292,15 +323,34 @@ def layout(
             world_plot = max(world_plot, key=lambda p: p.area)
             plot_id = f"{sp_id}-P{len(plot_rows) + 1:03d}"
             placed = plot_buildings(
-                local_plot, block, factories, office_template, admin_max, opts, obstacles, side
+                local_plot, block, factories, office_template, admin_max, opts, book, obstacles
             )
-            first_building = len(building_rows)
-            for p in placed:
+            placed, checks = with_lanes(
+                placed, local_plot, block, obstacles, book, opts.frontage_tolerance_m
+            )
+            for k, p in enumerate(placed):
                 t = p.template
                 geom = frame.to_world(p.box)
+                x0, y0, x1, y1 = p.box.bounds
+                main, gable = book.faces(t, max(x1 - x0, y1 - y0), opts)
+                building_id = f"{plot_id}-B{k + 1:02d}"
+                lane_rows += [
+                    {
+                        "id": f"{building_id}-L{c.side}",
+                        "building": building_id,
+                        "plot": plot_id,
+                        "width_m": book.lane_width_m,
+                        "clear": c.clear,
+                        "joined_to_road": c.joined,
+                        "rule": "GB 55037-2022 3.4.2",
+                        "geometry": frame.to_world(c.strip),
+                    }
+                    for c in checks
+                    if c.building == k
+                ]
                 building_rows.append(
                     {
-                        "id": f"{plot_id}-B{len(building_rows) - first_building + 1:02d}",
+                        "id": building_id,
                         "plot": plot_id,
                         "subpark": sp_id,
                         "template": t.template,
@@ -312,8 +362,10 @@ def layout(
                         "storey_height_m": float(t.storey_height_m),
                         "height_m": float(t.height_m),
                         "fire_class": p.fire_class,
+                        "fire_lanes": any(c.building == k for c in checks),
                         "status": "planned",
-                        "boundary_setback_m": side,
+                        "boundary_setback_m": main,
+                        "gable_setback_m": gable,
                         "geometry": geom,
                     }
                 )
@@ -322,16 +374,19 @@ def layout(
                     "id": plot_id,
                     "subpark": sp_id,
                     "subpark_name": sp.get("name_zh"),
-                    "industry_code": None if pd.isna(code) else str(code),
+                    "industry_code": code,
                     "block": int(piece_index),
                     "frontage_m": float(world_plot.boundary.intersection(zone_world).length),
                     "width_m": min_width(world_plot),
                     "geometry": world_plot,
                 }
             )
-    plots, buildings, roads_out = frames(plot_rows, building_rows, road_rows, park.crs)
+    plots, buildings, roads_out, lanes = frames(
+        plot_rows, building_rows, road_rows, lane_rows, park.crs
+    )
     buildings = enforce_spacing(buildings, existing, existing_classes)
-    buildings = setback_columns(buildings, plots, roads, roads_out)
+    lanes = lanes[lanes["building"].isin(buildings["id"])].reset_index(drop=True)
+    buildings = setback_columns(buildings, plots, roads, roads_out, book)
     plots = plot_indicators(plots, buildings, park, rules, opts)
     table = subpark_table(plots, buildings, subparks, budget, rules)
     summary = layout_summary(plots, buildings, roads_out, budget, rules)
@@ -358,4 +413,7 @@ def layout(
         park_name_en=str(meta.get("name_en") or park.name),
         illustrative=bool(meta.get("illustrative", False)),
         data_source=park.source,
+        lanes=lanes,
+        profile=book.profile,
+        notes=book.notes,
     )

@@ -119,6 +119,9 @@ class IndicatorRules:
         A storey higher than this counts twice in FAR.
     source : str
         Where the rules were read from.
+    unverified : tuple of str
+        Threshold columns the ruleset names but whose values were not verified (empty
+        in the packaged table): reported as not checked, never passed or failed.
     """
 
     ruleset: str
@@ -126,6 +129,7 @@ class IndicatorRules:
     table: pd.DataFrame
     storey_double_count_height_m: float
     source: str
+    unverified: tuple[str, ...] = ()
 
     def thresholds(self, code) -> dict[str, float]:
         """The thresholds that apply to industry ``code`` (NaN where none applies).
@@ -204,7 +208,9 @@ def indicator_rules(path: str | os.PathLike | None = None) -> IndicatorRules:
     ('cn_gy_2008', 0.7)
     """
     globals_, double_height = _packaged_globals()
-    if path is None:
+    if str(path) == "cn_gy_2023" and not Path(path).is_file():
+        return _rules_2023(double_height)
+    if path is None or (str(path) == "cn_gy_2008" and not Path(path).is_file()):
         where = "data/indicators_cn_gy_2008.csv"
         table = read_table("indicators_cn_gy_2008.csv")
     else:
@@ -247,6 +253,34 @@ def indicator_rules(path: str | os.PathLike | None = None) -> IndicatorRules:
         table=table.set_index("code"),
         storey_double_count_height_m=double_height,
         source=where,
+    )
+
+
+def _rules_2023(double_height: float) -> IndicatorRules:
+    """The 2023 ruleset: its structure and codes; every value not verified (empty).
+
+    The FAR of a 2023 check would count storeys over ``double_height`` twice as in 2008
+    (not verified for 2023); no FAR threshold is shipped, so none is checked.
+    """
+    table = _numbers(read_table("indicators_cn_gy_2023.csv"), "data/indicators_cn_gy_2023.csv")
+    star = {"code": ANY_CODE, "name_en": "any other industry", "name_zh": "其他行业"}
+    table = pd.concat([table, pd.DataFrame([star])], ignore_index=True)
+    glob = read_table("indicators_cn_gy_2023_globals.csv")
+    unverified = []
+    for key, value, category in zip(glob["key"], glob["value"], glob["category"], strict=True):
+        if key not in THRESHOLD_COLUMNS or category not in ("mandatory", "recommended"):
+            continue
+        if key != "far_min":  # FAR minima are per industry, in the table
+            table[key] = float(value) if value else np.nan
+        if not value:
+            unverified.append(key)
+    return IndicatorRules(
+        ruleset="cn_gy_2023",
+        code_edition="GB/T 4754-2017",
+        table=table.set_index("code"),
+        storey_double_count_height_m=double_height,
+        source="data/indicators_cn_gy_2023.csv",
+        unverified=tuple(unverified),
     )
 
 
@@ -385,4 +419,33 @@ def check_indicators(
     out["compliant"] = all_ok.to_numpy()
     out["failures"] = ["; ".join(f) for f in failures]
     out["failures_zh"] = ["；".join(f) for f in failures_zh]
+    out["binding"], out["binding_zh"] = _binding(out, limits, rules)
     return out
+
+
+def _binding(out: pd.DataFrame, limits: pd.DataFrame, rules: IndicatorRules):
+    """Per row, the checked indicator with the least room relative to its threshold."""
+    en, zh = [], []
+    checked = [ind for ind in INDICATORS if f"{ind.threshold}_margin" in out.columns]
+    names = {ind.threshold: ind.name_en for ind in INDICATORS}
+    for i in range(len(out)):
+        best, best_rel = None, np.inf
+        for ind in checked:
+            margin = out[f"{ind.threshold}_margin"].iloc[i]
+            limit = limits[ind.threshold].iloc[i]
+            if pd.isna(margin) or pd.isna(limit):
+                continue
+            rel = margin / abs(limit) if limit else margin
+            if rel < best_rel:
+                best, best_rel = ind, rel
+        if best is None:
+            missing = ", ".join(dict.fromkeys(names[k] for k in rules.unverified))
+            en.append(f"none checked ({rules.ruleset}: {missing or 'no threshold'} not verified)")
+            zh.append(f"未校核（{rules.ruleset} 指标值未核实）")
+            continue
+        sign = "≥" if best.bound == "min" else "≤"
+        limit = _fmt(limits[best.threshold].iloc[i], best.unit)
+        margin = _fmt(out[f"{best.threshold}_margin"].iloc[i], best.unit)
+        en.append(f"{best.name_en} {sign} {limit} ({rules.ruleset}; margin {margin})")
+        zh.append(f"{best.name_zh} {sign} {limit}（{rules.ruleset}；余量 {margin}）")
+    return en, zh

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -14,6 +14,7 @@ from pyproj import CRS
 
 from parkmap.io import write_geopackage
 from parkmap.siteplan.indicators import IndicatorRules
+from parkmap.siteplan.profiles import Profile
 from parkmap.siteplan.standards import BuildingTemplate, PlotOptions
 from parkmap.tables import (
     TEXT_FORMATS,
@@ -108,10 +109,13 @@ class Layout:
     buildings : geopandas.GeoDataFrame
         One row per planned building: ``id``, ``plot``, ``subpark``, ``template``,
         ``kind``, ``name_zh``, ``storeys``, ``ground_storey_height_m``,
-        ``storey_height_m``, ``height_m``, ``fire_class`` (after the high-rise rule),
-        ``footprint_m2``, ``floor_area_m2``, ``far_floor_area_m2``, ``road_setback_m``
-        (smallest allowed distance to a road red line), ``boundary_setback_m``
-        (to plot edges not on a road), ``status`` (``planned``).
+        ``storey_height_m``, ``height_m``, ``fire_class`` (``fire_classes.csv``, after the
+        high-rise rule), ``fire_lanes`` (GB 55037 3.4.2 asks for lanes along both long
+        sides), ``footprint_m2``, ``floor_area_m2``, ``far_floor_area_m2``,
+        ``road_setback_m`` (smallest allowed distance to a road red line, by the
+        profile's table, for the binding road) and ``road_distance_m``,
+        ``boundary_setback_m`` and ``gable_setback_m`` (of the long faces and of the
+        gables from plot edges not on a road), ``status`` (``planned``).
     roads : geopandas.GeoDataFrame
         Inserted branch roads by centreline, like the park's ``roads`` layer (``id``,
         ``name_zh``, ``road_class`` ``branch``, ``red_line_m``, ``status`` ``planned``)
@@ -130,6 +134,15 @@ class Layout:
         The subdivision and placement settings used.
     templates : list of BuildingTemplate
         Factory templates, then the office block.
+    lanes : geopandas.GeoDataFrame
+        Fire lanes: one strip ``width_m`` wide along each long side of the buildings that
+        need them (``id``, ``building``, ``plot``, ``width_m``, ``clear``,
+        ``joined_to_road``, ``rule``).
+    profile : Profile
+        The local rules applied (``cq318`` for Dianjiang).
+    notes : list of (str, str)
+        (English, Chinese) lines naming the standards, their confidence and every
+        assumption; printed in every rendering.
     """
 
     plots: gpd.GeoDataFrame
@@ -145,6 +158,9 @@ class Layout:
     park_name_en: str = ""
     illustrative: bool = False
     data_source: str | None = None
+    lanes: gpd.GeoDataFrame | None = None
+    profile: Profile | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def caption(self, lang: str = "en") -> str:
         """The lines that open every rendering: park, CRS, ruleset, templates."""
@@ -162,6 +178,7 @@ class Layout:
                 f"Control indicators: {self.rules.ruleset} ({self.rules.code_edition}); "
                 f"buildings: {names}",
             ]
+        lines += [zh if lang == "zh" else en for en, zh in self.notes]
         if self.illustrative:
             lines.append(illustrative_line(lang))
         return "\n".join(lines)
@@ -184,6 +201,9 @@ class Layout:
                 "code_edition": self.rules.code_edition,
                 "source": self.rules.source,
             },
+            "profile": None if self.profile is None else self.profile.name,
+            "notes": [en for en, _ in self.notes],
+            "notes_zh": [zh for _, zh in self.notes],
             "options": self.options.as_dict(),
             "templates": [dataclasses.asdict(t) for t in self.templates],
             "summary": _clean(self.summary),
@@ -233,6 +253,7 @@ class Layout:
         )
         spec = (
             *_spec("layout_plot", _PLOT_DECIMALS),
+            ("binding_zh" if lang == "zh" else "binding", "约束指标", "binding rule", None),
             ("failures_zh" if lang == "zh" else "failures", "未达标指标", "failing", None),
         )
         blocks.append(
@@ -266,7 +287,10 @@ class Layout:
         return render(self, fmt, lang, FORMATS)
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False):
-        """Write the GeoPackage layers ``plots``, ``buildings`` and ``layout_roads``.
+        """Write the layout as a GeoPackage.
+
+        Layers ``plots``, ``buildings``, ``layout_roads`` and, when there are lanes,
+        ``fire_lanes``.
 
         The file is written to a temporary name and moved into place when complete;
         its ``park_metadata`` table holds the ruleset, options, templates and summary.
@@ -277,8 +301,11 @@ class Layout:
             If the file exists and ``overwrite`` is false.
         """
         layers = {"plots": self.plots, "buildings": self.buildings, "layout_roads": self.roads}
+        if self.lanes is not None and len(self.lanes):
+            layers["fire_lanes"] = self.lanes
         meta = self.to_dict()
-        metadata = {k: meta[k] for k in ("generator", "crs", "ruleset", "options", "summary")}
+        keys = ("generator", "crs", "ruleset", "profile", "notes", "options", "summary")
+        metadata = {k: meta[k] for k in keys}
         metadata["templates"] = meta["templates"]
         styles = {"buildings": "layout_buildings"}  # QGIS styles as on the layout's web map
         return write_geopackage(path, layers, metadata, overwrite=overwrite, styles=styles)
@@ -322,9 +349,12 @@ _BUILDING_COLUMNS = [
     "storey_height_m",
     "height_m",
     "fire_class",
+    "fire_lanes",
     "status",
     "boundary_setback_m",
+    "gable_setback_m",
 ]
+_LANE_COLUMNS = ["id", "building", "plot", "width_m", "clear", "joined_to_road", "rule"]
 _ROAD_COLUMNS = [
     "id",
     "name_zh",
@@ -341,12 +371,12 @@ _ROAD_COLUMNS = [
 ]
 
 
-def frames(plot_rows, building_rows, road_rows, crs):
-    """The layout's plots, buildings and roads as GeoDataFrames, columns in a fixed order.
+def frames(plot_rows, building_rows, road_rows, lane_rows, crs):
+    """The layout's plots, buildings, roads and fire lanes as GeoDataFrames.
 
     Parameters
     ----------
-    plot_rows, building_rows, road_rows : list of dict
+    plot_rows, building_rows, road_rows, lane_rows : list of dict
         One dict per feature, with its ``geometry``.
     crs : pyproj.CRS
         The park's CRS.
@@ -354,7 +384,7 @@ def frames(plot_rows, building_rows, road_rows, crs):
     Returns
     -------
     tuple of geopandas.GeoDataFrame
-        Plots, buildings and roads.
+        Plots, buildings, roads and lanes, columns in a fixed order.
     """
 
     def frame(rows: list[dict], columns: list[str]) -> gpd.GeoDataFrame:
@@ -367,4 +397,5 @@ def frames(plot_rows, building_rows, road_rows, crs):
         frame(plot_rows, _PLOT_COLUMNS),
         frame(building_rows, _BUILDING_COLUMNS),
         frame(road_rows, _ROAD_COLUMNS),
+        frame(lane_rows, _LANE_COLUMNS),
     )

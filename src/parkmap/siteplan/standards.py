@@ -1,8 +1,9 @@
 """Planning standards of the layout: plot options, building templates, fire spacing, setbacks.
 
-The values are data (``data/layout_defaults.csv``, ``data/building_templates.csv``,
-``data/fire_spacing_gb50016.csv``, ``data/setbacks_chongqing.csv``); this module reads
-and checks them.
+The values are data (``data/layout_defaults.csv``, ``data/building_templates.csv``;
+fire spacing in ``data/fire_spacing.csv`` through :mod:`parkmap.siteplan.fire`, road
+setbacks in ``data/road_setbacks.csv`` through :mod:`parkmap.siteplan.profiles`); this
+module reads and checks them.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from functools import cache
 
-import numpy as np
 import pandas as pd
 
 from parkmap._data import read_table
 from parkmap.errors import RulesError
+from parkmap.siteplan import fire, profiles
 
 __all__ = [
     "DEFAULT_TEMPLATES",
@@ -25,7 +25,6 @@ __all__ = [
     "PlotOptions",
     "building_templates",
     "fire_spacing_m",
-    "fire_table",
     "road_setback_m",
     "template",
 ]
@@ -138,7 +137,8 @@ class BuildingTemplate:
     ground_storey_height_m, storey_height_m : float
         Height of the ground storey and of each upper storey, m.
     fire_class : str
-        Class in ``fire_spacing_gb50016.csv`` (``CDE_12``: 丙/丁/戊, grade one/two).
+        Class in ``fire_classes.csv`` as a single/multi-storey building (``C_12``: 丙类,
+        grade one/two; ``civil_12``: a civil building, such as the office block).
     """
 
     template: str
@@ -162,9 +162,9 @@ class BuildingTemplate:
         return self.ground_storey_height_m + (self.storeys - 1) * self.storey_height_m
 
     def effective_fire_class(self, highrise_height_m: float) -> str:
-        """``highrise_12`` for a multi-storey building taller than the limit, else its class."""
+        """Its class, high-rise (``<hazard>_H``) when multi-storey and over the limit."""
         if self.storeys > 1 and self.height_m > highrise_height_m:
-            return "highrise_12"
+            return f"{self.fire_class.partition('_')[0]}_H"
         return self.fire_class
 
 
@@ -219,61 +219,33 @@ def template(value) -> BuildingTemplate:
     return BuildingTemplate(template=str(value), **values)
 
 
-@cache
-def fire_table() -> dict[tuple[str, str], float]:
-    """GB 50016 table 3.4.1 as ``{(this_class, other_class): spacing_m}`` (read once)."""
-    table = read_table("fire_spacing_gb50016.csv")
-    return {
-        (a, b): float(s)
-        for a, b, s in zip(
-            table["this_class"], table["other_class"], table["spacing_m"], strict=True
-        )
-    }
+def fire_spacing_m(class_a: str, class_b: str, *, support_building: bool = False) -> float:
+    """Fire separation between two buildings, GB 50016 tables 3.4.1 and 5.2.2, m.
 
-
-def fire_spacing_m(class_a: str, class_b: str) -> float:
-    """Fire separation between two factory buildings, GB 50016 table 3.4.1, m.
+    See :func:`parkmap.siteplan.fire.fire_spacing_m` (``support_building``: an office and
+    a 丙/丁/戊 factory of the same plot keep 6 m, 3.4.1 note 1).
 
     Examples
     --------
-    >>> fire_spacing_m("CDE_12", "CDE_12"), fire_spacing_m("CDE_12", "highrise_12")
+    >>> fire_spacing_m("C_12", "C_12"), fire_spacing_m("C_12", "C_H")
     (10.0, 13.0)
+    >>> fire_spacing_m("civil_12", "A_12"), fire_spacing_m("civil_12", "civil_12")
+    (25.0, 6.0)
     """
-    try:
-        return fire_table()[(class_a, class_b)]
-    except KeyError:
-        classes = sorted({a for a, _ in fire_table()})
-        raise RulesError(
-            f"no fire spacing for classes {class_a!r} / {class_b!r}; known: {', '.join(classes)}"
-        ) from None
+    return fire.fire_spacing_m(class_a, class_b, support_building=support_building)
 
 
-def road_setback_m(height_m: float, road_width_m: float) -> float:
-    """Setback of a building from a road's red line (Chongqing, 渝府令第318号 art. 23), m.
+def road_setback_m(height_m: float, road_width_m: float, *, profile: str = "cq318") -> float:
+    """Setback of a building from a road's red line, by a profile's table, m.
+
+    The default profile is 渝府令第318号 art. 23: bands by road width < 26 / 26–40 / ≥ 40 m
+    and by height ≤ 60 / ≤ 100 / > 100 m (see :func:`parkmap.siteplan.profiles.profile`).
 
     Examples
     --------
-    >>> road_setback_m(22.2, 16), road_setback_m(22.2, 24), road_setback_m(22.2, 40)
-    (2.0, 3.0, 5.0)
+    >>> road_setback_m(22.2, 16), road_setback_m(22.2, 36), road_setback_m(22.2, 40)
+    (3.0, 5.0, 7.0)
+    >>> road_setback_m(22.2, 16, profile="cq_alt_110ask")
+    2.0
     """
-    height, width, setback = _setback_table()
-    fits = (height >= height_m) & (width >= road_width_m)
-    return float(setback[np.flatnonzero(fits)[0]])
-
-
-@cache
-def _setback_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``setbacks_chongqing.csv`` parsed once, for :func:`road_setback_m`.
-
-    Returns the height limits, road-width limits (an empty cell: no limit) and setbacks,
-    sorted by height limit, then width limit, as read-only arrays.
-    """
-    table = read_table("setbacks_chongqing.csv")
-    height = pd.to_numeric(table["height_max_m"].replace("", np.inf)).to_numpy(dtype=float)
-    width = pd.to_numeric(table["road_width_max_m"].replace("", np.inf)).to_numpy(dtype=float)
-    setback = table["setback_m"].astype(float).to_numpy()
-    order = np.lexsort((width, height))
-    columns = (height[order], width[order], setback[order])
-    for column in columns:
-        column.setflags(write=False)
-    return columns
+    return profiles.profile(profile).road_setback_m(height_m, road_width_m)

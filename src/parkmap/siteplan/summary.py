@@ -152,10 +152,14 @@ def subpark_table(plots, buildings, subparks, budget, rules: IndicatorRules) -> 
                     if len(money)
                     else np.nan
                 ),
-                "compliance_rate": float(mine["compliant"].mean()) if len(mine) else np.nan,
+                "compliance_rate": (
+                    float(mine["compliant"].mean())
+                    if len(mine) and not rules.unverified
+                    else np.nan
+                ),
                 "compliance_rate_by_area": (
                     float(mine.loc[mine["compliant"], "area_m2"].sum()) / plotted
-                    if plotted
+                    if plotted and not rules.unverified
                     else np.nan
                 ),
             }
@@ -207,9 +211,13 @@ def layout_summary(plots, buildings, roads, budget, rules) -> dict:
         "far_floor_area_m2": float(plots["far_floor_area_m2"].sum()) if len(plots) else 0.0,
         "far": float(plots["far_floor_area_m2"].sum()) / plotted if plotted else None,
         "coverage": float(plots["footprint_m2"].sum()) / plotted if plotted else None,
-        "compliance_rate": float(plots["compliant"].mean()) if len(plots) else None,
+        "compliance_rate": (
+            float(plots["compliant"].mean()) if len(plots) and not rules.unverified else None
+        ),
         "compliance_rate_by_area": (
-            float(plots.loc[plots["compliant"], "area_m2"].sum()) / plotted if plotted else None
+            float(plots.loc[plots["compliant"], "area_m2"].sum()) / plotted
+            if plotted and not rules.unverified
+            else None
         ),
         "investment_capacity_wan": float(sum(capacity)) if capacity else None,
     }
