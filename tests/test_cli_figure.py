@@ -54,9 +54,8 @@ def test_figure_layout_of_a_subpark_png(runner, park_file, tmp_path):
 
 
 def test_allocation_figure_is_a_clear_user_error(runner, park_file, tmp_path, monkeypatch):
-    import parkmap
 
-    monkeypatch.delattr(parkmap, "allocate", raising=False)
+    monkeypatch.setattr("parkmap.figures.maps._allocate_function", lambda: None)
     args = ["figure", "--data", park_file, "--kind", "allocation", "-o", str(tmp_path / "a.png")]
     result = runner.invoke(cli, args)
     assert result.exit_code == 1

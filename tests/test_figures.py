@@ -183,7 +183,7 @@ def test_unknown_subpark(dianjiang):
 
 
 def test_allocation_needs_the_allocation_engine(dianjiang, monkeypatch):
-    monkeypatch.delattr(parkmap, "allocate", raising=False)
+    monkeypatch.setattr("parkmap.figures.maps._allocate_function", lambda: None)
     with pytest.raises(ParkmapError, match=r"parkmap\.allocate"):
         figure(dianjiang, "allocation")
 
@@ -226,3 +226,43 @@ def test_subpark_chart_matches_the_table(avail):
 def test_area_text_uses_exact_mu():
     assert figure_draw._area(10_000 * 15, "en") == "15.0 ha / 225 mu"
     assert np.isclose(10_000 * 15 / (10000 / 15), 225)
+
+
+@pytest.fixture(scope="module")
+def allocation(dianjiang, prefab_layout):
+    if not hasattr(parkmap, "allocate"):
+        pytest.skip("this version has no allocation engine")
+    return parkmap.allocate(dianjiang, prefab_layout)
+
+
+def test_allocation_sheet_colours_projects_like_the_web_map(dianjiang, allocation):
+    fig = figure(dianjiang, "allocation", subpark="sp-prefab", result=allocation)
+    texts = _legend_texts(fig)
+    plots = allocation.plots
+    free_mu = plots[plots["project"].isna()].geometry.area.sum() / (10000 / 15)
+    if free_mu:
+        assert any(t.startswith("未分配地块") for t in texts)
+    placed = [p for p in dict.fromkeys(plots["project"]) if isinstance(p, str) and p]
+    for project in placed[:3]:
+        mask = plots["project"] == project
+        name = plots.loc[mask, "project_name"].iloc[0] or project
+        mu = plots[mask].geometry.area.sum() / (10000 / 15)
+        label = f"{name} {mu:,.0f} 亩"
+        assert label in texts
+        styles = pd.read_csv(data_path("map_styles.csv"), dtype=str, keep_default_na=False)
+        key = str(placed.index(project) % 12)
+        row = styles[(styles["layer"] == "allocation") & (styles["key"] == key)].iloc[0]
+        assert _legend_colour(fig, label) == row["fill_color"].lower()
+    headline = allocation.summary.get("headline_zh")
+    assert headline in fig.parkmap["notes"]
+
+
+def test_balance_chart_matches_the_balance(allocation):
+    from parkmap.figures import balance_chart
+
+    fig = balance_chart(allocation, lang="en")
+    rows = fig.parkmap["rows"]
+    assert len(rows) == len(allocation.balance)
+    assert sum(r[1] for r in rows) == pytest.approx(allocation.balance["supply_mu"].sum())
+    assert sum(r[3] for r in rows) == pytest.approx(allocation.balance["allocated_mu"].sum())
+    assert len(fig.axes[0].patches) == 3 * len(rows)

@@ -190,6 +190,21 @@ def test_every_writer_styles_its_layers(dianjiang, tmp_path):
     assert read_layer_styles(plain).empty
 
 
+def test_allocation_layers_are_styled_per_project(dianjiang, tmp_path):
+    import parkmap
+
+    if not hasattr(parkmap, "allocate"):
+        pytest.skip("this version has no allocation engine")
+    plan = parkmap.layout(dianjiang, subpark="sp-prefab")
+    result = parkmap.allocate(dianjiang, plan)
+    result.save(tmp_path / "a.gpkg")
+    rules = _qml_rules(tmp_path / "a.gpkg", "allocation")
+    placed = [p for p in dict.fromkeys(result.plots["project"]) if isinstance(p, str) and p]
+    for project in placed:
+        assert f"\"project\" = '{project}'" in rules
+    assert "ELSE" in rules  # the free plots
+
+
 def test_add_styles_refuses_a_non_geopackage(tmp_path):
     from parkmap.errors import DataFileError
 

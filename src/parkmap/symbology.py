@@ -289,6 +289,19 @@ def _landuse_rules(column: str, present: list[str], opacity: float) -> list[Rule
     return rules
 
 
+def _allocation_rules(column: str, present: Iterable) -> list[Rule]:
+    """One rule per project in order of appearance, coloured like the web map, then free plots."""
+    palette = [k for (layer, k) in _styles() if layer == "allocation" and k != "free"]
+    projects = list(dict.fromkeys(str(v) for v in present if isinstance(v, str) and v))
+    rules = [
+        Rule(p, p, column, p, symbol("allocation", palette[k % len(palette)]))
+        for k, p in enumerate(projects)
+    ]
+    zh, en = labels("symbology")["free"]
+    rules.append(Rule(zh, en, column, None, symbol("allocation", "free")))
+    return rules
+
+
 def layer_symbology(
     key: str, columns: Iterable[str], values: dict[str, Iterable] | None = None
 ) -> LayerSymbology | None:
@@ -326,7 +339,9 @@ def layer_symbology(
     column, outline_col = row["column"], row["outline_column"]
     if column and column in columns:
         present = _values(values.get(column))
-        if row["style_layer"] == "landuse":
+        if row["style_layer"] == "allocation":
+            rules = _allocation_rules(column, values.get(column, []))
+        elif row["style_layer"] == "landuse":
             rules = _landuse_rules(column, present, _float(row["fill_opacity"], 0.6))
         else:
             rules = _coded_rules(row["style_layer"], column, present, outline=False)

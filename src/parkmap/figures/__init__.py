@@ -11,13 +11,14 @@ parkmap does not need them.
 from __future__ import annotations
 
 from parkmap.figures._fonts import cjk_font
-from parkmap.figures.charts import subpark_chart, waterfall_chart
+from parkmap.figures.charts import balance_chart, subpark_chart, waterfall_chart
 from parkmap.figures.maps import KINDS, figure
 from parkmap.figures.save import FIGURE_FORMATS, save_figure
 
 __all__ = [
     "FIGURE_FORMATS",
     "KINDS",
+    "balance_chart",
     "cjk_font",
     "figure",
     "save_figure",

@@ -18,7 +18,7 @@ from parkmap.symbology import figure_colour
 from parkmap.units import M2_PER_HA
 from parkmap.vocab import text
 
-__all__ = ["subpark_chart", "waterfall_chart"]
+__all__ = ["balance_chart", "subpark_chart", "waterfall_chart"]
 
 #: Chart width, inches (160 mm: an A4 page between 25 mm margins).
 CHART_WIDTH_IN = 160 / 25.4
@@ -197,6 +197,66 @@ def subpark_chart(availability, *, lang: str = "zh") -> Figure:
         label.set_fontproperties(font(7))
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(_say("by_subpark", lang), fontproperties=font(11, "bold"))
+    ax.legend(prop=font(7), loc="lower right", frameon=False)
+    fig.parkmap = {"rows": rows, "lang": lang}
+    return fig
+
+
+def balance_chart(allocation, *, lang: str = "zh") -> Figure:
+    """The land balance of an allocation by sub-park: land supplied, asked for and allocated.
+
+    Parameters
+    ----------
+    allocation : Allocation
+        From :func:`parkmap.allocate`.
+    lang : {"zh", "en"}, default "zh"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.parkmap["rows"]`` lists (name, supply_mu, demand_mu, allocated_mu) per bar
+        group, in 亩.
+    """
+    font, lang = _fonts(lang)
+    balance = allocation.balance
+    rows = []
+    for row in balance.to_dict("records"):
+        name = row.get("subpark_name") or row.get("subpark") or _say("outside", lang)
+        rows.append(
+            (
+                str(name),
+                float(row["supply_mu"]),
+                float(row["demand_mu"]),
+                float(row["allocated_mu"]),
+            )
+        )
+    height_in = max(2.4, 1.0 + 0.45 * len(rows))
+    fig = Figure(figsize=(CHART_WIDTH_IN, height_in))
+    ax = fig.add_axes([0.28, 0.9 / height_in, 0.62, 1 - 1.5 / height_in])
+    y = np.arange(len(rows))
+    series = (
+        ("supply", 1, figure_colour("available")[0], None),
+        ("demand", 2, figure_colour("committed")[0], None),
+        ("allocated", 3, figure_colour("conditional")[0], "///"),
+    )
+    for offset, (key, column, colour, hatch) in zip((-0.27, 0.0, 0.27), series, strict=True):
+        values = np.array([r[column] for r in rows])
+        ax.barh(
+            y + offset,
+            values,
+            height=0.26,
+            color=colour,
+            edgecolor="#333333",
+            linewidth=0.4,
+            hatch=hatch,
+            label=_say(key, lang),
+        )
+    ax.set_yticks(y, [r[0] for r in rows], fontproperties=font(7.5))
+    ax.set_xlabel(_say("area_mu", lang), fontproperties=font(8))
+    for label in ax.get_xticklabels():
+        label.set_fontproperties(font(7))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(_say("balance", lang), fontproperties=font(11, "bold"))
     ax.legend(prop=font(7), loc="lower right", frameon=False)
     fig.parkmap = {"rows": rows, "lang": lang}
     return fig

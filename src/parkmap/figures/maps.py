@@ -17,6 +17,7 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from matplotlib.figure import Figure
 
 from parkmap._data import package_version
@@ -38,7 +39,8 @@ from parkmap.figures._draw import (
 from parkmap.figures._fonts import font_family
 from parkmap.figures._page import Sheet, north_angle_deg
 from parkmap.park import Park
-from parkmap.symbology import Symbol, figure_colour
+from parkmap.symbology import Symbol, figure_colour, symbol
+from parkmap.units import M2_PER_MU
 from parkmap.vocab import text
 
 __all__ = ["KINDS", "figure"]
@@ -53,6 +55,10 @@ KINDS = {
     "constraints": ("管控要素图", "Constraints"),
     "allocation": ("项目用地分配图", "Project land allocation"),
 }
+#: Colours of projects on an allocation sheet (``map_styles.csv`` layer ``allocation``).
+ALLOCATION_COLOURS = 12
+#: Most legend entries of an allocation sheet (projects beyond are drawn, not listed).
+MAX_LEGEND = 24
 #: Figure kinds (their titles are the ``figure_kind`` labels of ``labels.csv``).
 KINDS = ("landuse", "availability", "layout", "constraints", "allocation")
 
@@ -116,13 +122,47 @@ def _draw_layout(canvas: _Canvas, park: Park, result) -> None:
 
 
 def _draw_allocation(canvas: _Canvas, park: Park, result) -> None:
-    draw = getattr(result, "draw_figure", None)
-    if draw is None:
-        raise ParkmapError(
-            "an allocation figure needs an allocation result that can draw itself "
-            "(parkmap.allocate, issue 12); this version has none"
+    plots = getattr(result, "plots", None)
+    _draw_layer(canvas, "subparks", park.get("subparks"))
+    if plots is not None and len(plots):
+        projects = [p for p in dict.fromkeys(plots["project"]) if isinstance(p, str) and p]
+        index = {p: str(k % ALLOCATION_COLOURS) for k, p in enumerate(projects)}
+        names = dict(
+            zip(plots["project"], plots.get("project_name", plots["project"]), strict=True)
         )
-    draw(canvas)  # pragma: no cover - the allocation engine provides it
+        x0, x1, y0, y1 = canvas.extent
+        seen = plots.intersects(shapely.box(x0, y0, x1, y1)).to_numpy()
+        keys = np.array([index.get(p, "free") for p in plots["project"]], dtype=object)
+        area = plots.geometry.area.to_numpy()
+        for key in ["free", *dict.fromkeys(keys[seen])]:
+            hit = (keys == key) & seen
+            if key == "free" and not hit.any():
+                continue
+            sym = symbol("allocation", key)
+            _draw_polygons(canvas, plots.geometry[hit], sym)
+            if key == "free":
+                label = _t("allocation_free", canvas.lang)
+                canvas.add_legend(
+                    _patch(sym), f"{label} {_area(area[keys == key].sum(), canvas.lang)}"
+                )
+        for project in projects:
+            mask = plots["project"].to_numpy() == project
+            if not (mask & seen).any() or len(canvas.labels) >= MAX_LEGEND:
+                continue
+            name = names.get(project) or project
+            text_ = f"{name} {area[mask].sum() / M2_PER_MU:,.0f} {_t('mu', canvas.lang)}"
+            canvas.add_legend(_patch(symbol("allocation", index[project])), text_)
+    _roads(canvas, park.get("roads"))
+    _draw_layer(canvas, "clusters", park.get("clusters"))
+    _label_features(canvas, park.get("subparks"))
+    summary = getattr(result, "summary", {}) or {}
+    headline = summary.get("headline_zh" if canvas.lang == "zh" else "headline_en")
+    if headline:
+        canvas.notes.append(str(headline))
+    notes = [str(n) for n in getattr(result, "notes", [])]
+    canvas.notes.extend(notes[:4])
+    if len(notes) > 4:
+        canvas.notes.append(_t("more_notes", canvas.lang, n=len(notes) - 4))
 
 
 _DRAW: dict[str, Callable] = {
@@ -157,13 +197,24 @@ def _result(park: Park, kind: str, subpark: str | None, result):
         return parkmap.availability(park)
     if kind == "layout":
         return parkmap.layout(park, subpark=subpark)
-    allocate = getattr(parkmap, "allocate", None)
+    allocate = _allocate_function()
     if allocate is None:
         raise ParkmapError(
             "--kind allocation needs parkmap.allocate (the allocation engine of issue 12), "
             "which this version of parkmap does not have"
         )
-    return allocate(park)  # pragma: no cover - not in this version
+    supply = parkmap.layout(park, subpark=subpark) if subpark is not None else None
+    return allocate(park, supply)
+
+
+def _allocate_function():
+    """``parkmap.allocate``, or None in a version without the allocation engine."""
+    import parkmap
+
+    try:
+        return parkmap.allocate
+    except AttributeError:
+        return None
 
 
 def _bounds(park: Park, subpark: str | None) -> np.ndarray:
