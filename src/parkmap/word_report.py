@@ -71,6 +71,10 @@ class Block:
     right: list[bool] | None = None
 
 
+#: The alignment row under a pipe table's header (``|:---|---:|``).
+_RULE = re.compile(r"^\s*\|?(\s*:?-+:?\s*\|)+\s*(:?-+:?\s*)?$")
+
+
 def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
@@ -100,7 +104,7 @@ def markdown_blocks(markdown: str) -> list[Block]:
             blocks.append(Block("heading", heading.group(2).strip(), len(heading.group(1))))
             i += 1
             continue
-        if line.lstrip().startswith("|") and i + 1 < len(lines) and "---" in lines[i + 1]:
+        if line.lstrip().startswith("|") and i + 1 < len(lines) and _RULE.match(lines[i + 1]):
             headers = _cells(line)
             right = [c.endswith(":") and not c.startswith(":") for c in _cells(lines[i + 1])]
             rows = []
@@ -110,7 +114,8 @@ def markdown_blocks(markdown: str) -> list[Block]:
                 i += 1
             blocks.append(Block("table", headers=headers, rows=rows, right=right))
             continue
-        text = []
+        text = [line]  # a paragraph: this line and the plain lines after it
+        i += 1
         while i < len(lines) and lines[i].strip() and not re.match(r"^(#|\|)", lines[i].lstrip()):
             text.append(lines[i].rstrip())
             i += 1
