@@ -17,6 +17,9 @@ The public API, used by notebooks and the command line alike (it fits on one scr
 - project allocation: :func:`allocate` → :class:`Allocation` (which plots each project
   of the pipeline gets, the land balance by sub-park);
 - web maps: :func:`webmap` and :func:`save_map`;
+- report figures: :func:`figure` (a map sheet for Word or PDF, a matplotlib Figure);
+  the charts, :func:`~parkmap.figures.save_figure` and the Word report
+  (:func:`parkmap.word_report.word_report`) beside it;
 - :mod:`parkmap.errors` (every error is a :class:`ParkmapError`) and :mod:`parkmap.units`.
 
 The engines and outputs live in subpackages (:mod:`parkmap.land`, :mod:`parkmap.siteplan`,
@@ -58,6 +61,7 @@ _API = {
     "Allocation": "parkmap.allocation",
     "webmap": "parkmap.maps",
     "save_map": "parkmap.maps",
+    "figure": "parkmap.figures",
     "ParkmapError": "parkmap.errors",
 }
 _SUBMODULES = ("datasets", "errors", "units")
@@ -103,6 +107,7 @@ __all__ = [
     "compare",
     "datasets",
     "errors",
+    "figure",
     "import_park",
     "layout",
     "load_rules",
@@ -118,6 +123,7 @@ if TYPE_CHECKING:  # what static tools and IDEs see
     from parkmap import datasets, errors, units
     from parkmap.allocation import Allocation, allocate
     from parkmap.errors import ParkmapError
+    from parkmap.figures import figure
     from parkmap.io import ImportReport, import_park, read_park
     from parkmap.land import Availability, AvailabilityRules, availability, load_rules
     from parkmap.maps import save_map, webmap

@@ -1,7 +1,7 @@
 """The ``parkmap`` command line: a thin layer over the public API.
 
 One module per command (``park``: report, layers, check, export; ``availability``;
-``webmap``: map; ``importing``: import; ``layout``; ``allocate``; ``compare``), the
+``webmap``: map; ``figure``; ``importing``: import; ``layout``; ``allocate``; ``compare``), the
 shared options in :mod:`parkmap.cli.options`. Commands import the heavy libraries
 (geopandas, folium) only when they run, so ``parkmap --help`` is fast.
 
@@ -20,6 +20,7 @@ import click
 from parkmap.cli.allocate import allocate
 from parkmap.cli.availability import availability
 from parkmap.cli.compare import compare
+from parkmap.cli.figure import figure
 from parkmap.cli.importing import import_
 from parkmap.cli.layout import layout
 from parkmap.cli.options import ParkmapGroup
@@ -71,6 +72,7 @@ for _command in (
     export,
     availability,
     map_,
+    figure,
     import_,
     layout,
     allocate,

@@ -10,9 +10,9 @@ import click
 
 import parkmap
 from parkmap.cli.options import (
+    check_output,
     data_option,
     format_option,
-    lang_option,
     load_park,
     overwrite_option,
     write_text,
@@ -25,27 +25,53 @@ __all__ = ["check", "export", "layers", "report"]
 
 @click.command()
 @data_option
-@format_option(FORMATS, help="Output format; xlsx needs -o.")
-@lang_option(default="en")
+@format_option((*FORMATS, "docx"), help="Output format; xlsx and docx need -o.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Language of titles and headers [default: en; zh for docx].",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option(
+    "--subpark",
+    "subparks",
+    multiple=True,
+    help="docx: lay out only this sub-park (repeatable) [default: every sub-park, slow].",
+)
 @overwrite_option
-def report(data, fmt, lang, output, overwrite) -> None:
+def report(data, fmt, lang, output, subparks, overwrite) -> None:
     """Area report: clusters, development boundary, sub-parks and every layer's totals.
 
     Areas in 亩, 公顷 and km² side by side, computed in the park's metric CRS
-    (named in the report).
+    (named in the report). With --format docx: a Word report with the area tables,
+    the availability waterfall, the layout indicators, charts and map figures.
 
     \b
     Examples:
       parkmap report
       parkmap report --format json > dianjiang.json
       parkmap report --format xlsx --lang zh -o dianjiang.xlsx
+      parkmap report --format docx --subpark sp-prefab -o 报告.docx
     """
+    lang = lang or ("zh" if fmt == "docx" else "en")
+    if fmt in ("xlsx", "docx") and output is None:
+        raise click.UsageError(f"--format {fmt} writes a file: give -o FILE.{fmt}")
+    if fmt == "docx":
+        check_output(output, overwrite)
+        from parkmap.word_report import word_report
+
+        word_report(
+            output,
+            load_park(data),
+            lang=lang,
+            subpark=list(subparks) or None,
+            overwrite=overwrite,
+        )
+        click.echo(f"wrote {output}", err=True)
+        return
     park = load_park(data)
     result = parkmap.area_report(park)
     if fmt == "xlsx":
-        if output is None:
-            raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
         result.to_xlsx(output, lang, overwrite=overwrite)
         click.echo(f"wrote {output}", err=True)
         return

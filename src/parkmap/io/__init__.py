@@ -2,6 +2,7 @@
 
 Modules:
 
+- :mod:`~parkmap.io.styles`: QGIS styles (QML, SLD) in the ``layer_styles`` table;
 - :mod:`~parkmap.io.files`: park GeoPackages and GeoJSON folders, atomic outputs, the
   overwrite check;
 - :mod:`~parkmap.io.detect`: text encodings and CRS candidates of files without metadata;

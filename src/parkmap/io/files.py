@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 
 from parkmap.errors import DataFileError, OutputExistsError
+from parkmap.io.styles import add_layer_styles
 from parkmap.park import Park
 
 __all__ = [
@@ -146,7 +147,7 @@ def read_geopackage(
     spatial = [
         str(r.name)
         for r in available.itertuples()
-        if r.geometry_type is not None and r.name != METADATA_TABLE
+        if pd.notna(r.geometry_type) and r.name != METADATA_TABLE
     ]
     wanted = spatial if layers is None else list(layers)
     missing = [name for name in wanted if name not in spatial]
@@ -192,8 +193,13 @@ def write_geopackage(
     metadata: dict | None = None,
     *,
     overwrite: bool = False,
+    styles: Mapping[str, str] | bool = True,
 ) -> Path:
     """Write layers (and a metadata table) to a new GeoPackage, atomically.
+
+    Every layer parkmap knows a style for also gets its QGIS default style (QML and
+    SLD, the web map's colours and labels) in the ``layer_styles`` table, so the file
+    opens styled in QGIS (:mod:`parkmap.io.styles`).
 
     Parameters
     ----------
@@ -205,6 +211,9 @@ def write_geopackage(
         Written as the attribute table ``park_metadata`` (key, JSON value).
     overwrite : bool, default False
         Replace an existing file.
+    styles : bool or mapping of str to str, default True
+        Write QGIS styles; a mapping names the ``layer_symbology.csv`` row of layers
+        whose style is not their name (a layout's ``buildings``: ``layout_buildings``).
 
     Returns
     -------
@@ -225,6 +234,8 @@ def write_geopackage(
                 }
             )
             pyogrio.write_dataframe(table, tmp, layer=METADATA_TABLE, driver="GPKG")
+        if styles is not False and layers:
+            add_layer_styles(tmp, keys=dict(styles) if isinstance(styles, Mapping) else None)
     return target
 
 

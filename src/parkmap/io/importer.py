@@ -35,6 +35,7 @@ from parkmap.io.fieldmap import FieldMapping, LayerRule, auto_columns, auto_targ
 from parkmap.io.files import METADATA_TABLE, list_layers, load_park
 from parkmap.io.readers import FORMATS, Source, expand, read_source_file
 from parkmap.io.report import Collector, ImportReport, SourceReport
+from parkmap.io.styles import STYLE_TABLE
 from parkmap.park import Park
 from parkmap.schema import LAYERS, LINE, POINT_OR_POLYGON, POLYGON, Problem, feature_ids
 
@@ -440,7 +441,7 @@ def _is_park(path: Path) -> bool:
         return bool(stems) and stems <= set(LAYERS)
     if path.suffix.lower() != ".gpkg" or not path.is_file():
         return False
-    names = set(list_layers(path)["name"])
+    names = set(list_layers(path)["name"]) - {STYLE_TABLE}
     return METADATA_TABLE in names or (bool(names) and names <= set(LAYERS))
 
 

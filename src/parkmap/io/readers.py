@@ -217,7 +217,7 @@ def read_source_file(path: Path, encoding: str | None) -> list[Source]:
     if fmt == "GeoParquet":
         return _read_parquet(path)
     layers = list_layers(path)
-    spatial = [str(r.name) for r in layers.itertuples() if r.geometry_type is not None]
+    spatial = [str(r.name) for r in layers.itertuples() if pd.notna(r.geometry_type)]
     spatial = [n for n in spatial if n != METADATA_TABLE]
     if not spatial:
         raise DataFileError(f"{path}: no spatial layer in this file")

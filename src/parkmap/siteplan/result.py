@@ -307,7 +307,8 @@ class Layout:
         keys = ("generator", "crs", "ruleset", "profile", "notes", "options", "summary")
         metadata = {k: meta[k] for k in keys}
         metadata["templates"] = meta["templates"]
-        return write_geopackage(path, layers, metadata, overwrite=overwrite)
+        styles = {"buildings": "layout_buildings"}  # QGIS styles as on the layout's web map
+        return write_geopackage(path, layers, metadata, overwrite=overwrite, styles=styles)
 
 
 def _clean(record: Mapping) -> dict:
