@@ -49,7 +49,10 @@ def render(path: Path) -> dict:
     """First render and redraw times of a map file in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from parkmap.maps import CHROMIUM_ARGS
+    try:
+        from parkmap.maps import CHROMIUM_ARGS
+    except ImportError:  # parkmap 0.1, for a before / after comparison
+        from parkmap.webmap import CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -425,3 +425,44 @@ def test_cli_allocate(dianjiang_layout, tmp_path):
     assert again.exit_code == 1 and "exists" in again.output
     bad = CliRunner().invoke(cli, ["allocate", "--layout", str(layout_file), "--format", "xlsx"])
     assert bad.exit_code == 2 and "--table-output" in bad.output
+
+
+def test_planner_rank_and_status_order():
+    plots = grid_plots([150.0])  # one plot of 22.5 亩
+    projects = [
+        {"id": "big", "status": "signed", "land_mu": 22.0, "subpark": "s1"},
+        {"id": "ranked", "status": "signed", "land_mu": 18.0, "subpark": "s1", "priority": 1},
+    ]
+    rows = allocate(park_of(plots, projects), plots).projects.set_index("id")
+    # 18 亩 x 1.5 (first rank) outweighs 22 亩 unranked
+    assert rows.loc["ranked", "state"] == "placed" and rows.loc["big", "state"] == "unplaced"
+    projects[1]["status"] = "negotiating"
+    statuses = ("signed", "negotiating")
+    rows = allocate(park_of(plots, projects), plots, statuses=statuses).projects.set_index("id")
+    # a signed project is served before any negotiating one, rank or not
+    assert rows.loc["big", "state"] == "placed" and rows.loc["ranked", "state"] == "unplaced"
+
+
+def test_project_list_from_excel(tmp_path):
+    plots = grid_plots([100.0] * 4)
+    path = tmp_path / "projects.xlsx"
+    pd.DataFrame(
+        [
+            {"id": "x1", "name_zh": "甲", "status": "signed", "land_mu": 20, "subpark": "s1"},
+            {
+                "id": "x2",
+                "name_zh": "乙",
+                "status": "signed",
+                "investment_yi": 0.45,
+                "industry_code": 34,
+            },
+        ]
+    ).to_excel(path, index=False)
+    result = allocate(park_of(plots, []), plots, projects=path)
+    rows = result.projects.set_index("id")
+    assert rows.loc["x2", "demand_mu"] == pytest.approx(30.0)  # 4 500 万元 / 150 万元/亩
+    assert rows["placed"].all()
+    assert any(str(path) in n for n in result.notes)
+    path.with_suffix(".csv").write_text("id,name_zh\nx,甲\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="status"):
+        allocate(park_of(plots, []), plots, projects=path.with_suffix(".csv"))

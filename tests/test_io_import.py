@@ -603,7 +603,9 @@ def test_import_metadata_is_saved_with_the_park(inputs, tmp_path):
     park, _ = parkmap.import_park(path)
     out = park.save(tmp_path / "out.gpkg")
     again = parkmap.read_park(out)
-    assert again.metadata["import"]["sources"][0]["file"] == str(path)
+    # outside the working directory: the bare file name, never the local folder
+    assert again.metadata["import"]["sources"][0]["file"] == "parcels.shp"
+    assert str(path.parent) not in json.dumps(again.metadata, ensure_ascii=False)
 
 
 # -- command line ---------------------------------------------------------------------------

@@ -80,6 +80,7 @@ def test_columns_dictionary_plain_and_numbers():
     assert repeated == {"u": ["built", "available", ""], "i": [0, 1, 0, 2, 0, 1]}
     unique = encode_column(["p1", "p2", "p3"])
     assert unique == {"s": ["p1", "p2", "p3"]}
+    assert encode_column([None, "", None]) == {"c": ""}  # one value in every row
     numbers = encode_column([1.234, float("nan"), 3.0], decimals=1)
     assert numbers == {"n": [1.2, None, 3.0]}
 
@@ -95,5 +96,5 @@ def test_layer_keeps_text_as_data(mixed):
     )
     assert data["s"] == 0 and data["n"] == n
     # the text is sent as it is: the browser puts it in text nodes, never in innerHTML
-    assert data["a"]["t"] == {"u": [hostile], "i": [0] * n}
+    assert data["a"]["t"] == {"c": hostile}
     assert data["rows"][0][0] == "名称"

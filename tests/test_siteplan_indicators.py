@@ -79,7 +79,9 @@ def test_unknown_industry_code_leaves_far_unchecked(caplog):
         out = parkmap.siteplan.check_indicators(frame(far=0.01, industry_code="99"))
     assert "99" in caplog.text
     assert pd.isna(out.loc[0, "far_min_ok"])
-    assert bool(out.loc[0, "compliant"])  # the other indicators pass
+    # the other indicators pass, but an unchecked FAR is never a pass
+    assert out.loc[0, "unchecked"] == "far_min" and out.loc[0, "n_unchecked"] == 1
+    assert not bool(out.loc[0, "compliant"])
 
 
 def write(tmp_path, text: str):
@@ -109,7 +111,9 @@ def test_user_table_with_local_values_and_defaults(tmp_path):
     assert out.loc[0, "investment_min_wan_per_mu_margin"] == pytest.approx(-50.0)
     assert "investment intensity 250.00 < 300.00 (short by 50.00)" in out.loc[0, "failures"]
     assert pd.isna(out.loc[1, "investment_min_wan_per_mu_ok"])  # investment unknown
-    assert bool(out.loc[1, "compliant"])
+    # passing every computed indicator, but the investment could not be checked
+    assert out.loc[1, "unchecked"] == "investment_min_wan_per_mu"
+    assert not bool(out.loc[1, "compliant"])
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ The public API, used by notebooks and the command line alike (it fits on one scr
   :func:`load_rules` → :class:`AvailabilityRules`;
 - layout: :func:`layout` → :class:`Layout`, with :class:`PlotOptions` and
   :func:`building_templates`;
+- scenarios: :func:`compare` → :class:`Comparison`, with :class:`Scenario` and
+  :func:`load_scenario`;
 - project allocation: :func:`allocate` → :class:`Allocation` (which plots each project
   of the pipeline gets, the land balance by sub-park);
 - web maps: :func:`webmap` and :func:`save_map`;
@@ -48,6 +50,10 @@ _API = {
     "Layout": "parkmap.siteplan",
     "PlotOptions": "parkmap.siteplan",
     "building_templates": "parkmap.siteplan",
+    "compare": "parkmap.scenarios",
+    "Comparison": "parkmap.scenarios",
+    "Scenario": "parkmap.scenarios",
+    "load_scenario": "parkmap.scenarios",
     "allocate": "parkmap.allocation",
     "Allocation": "parkmap.allocation",
     "webmap": "parkmap.maps",
@@ -81,22 +87,26 @@ __all__ = [
     "AreaReport",
     "Availability",
     "AvailabilityRules",
+    "Comparison",
     "ImportReport",
     "Layout",
     "Park",
     "ParkmapError",
     "PlotOptions",
     "Problem",
+    "Scenario",
     "__version__",
     "allocate",
     "area_report",
     "availability",
     "building_templates",
+    "compare",
     "datasets",
     "errors",
     "import_park",
     "layout",
     "load_rules",
+    "load_scenario",
     "read_park",
     "save_map",
     "units",
@@ -113,6 +123,7 @@ if TYPE_CHECKING:  # what static tools and IDEs see
     from parkmap.maps import save_map, webmap
     from parkmap.park import Park
     from parkmap.report import AreaReport, area_report
+    from parkmap.scenarios import Comparison, Scenario, compare, load_scenario
     from parkmap.schema import Problem
     from parkmap.siteplan import Layout, PlotOptions, building_templates, layout
 

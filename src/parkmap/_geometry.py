@@ -7,7 +7,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["keep_kind", "repair", "right_of_way"]
+from parkmap._data import read_table
+
+__all__ = [
+    "digitising_tolerance_m2",
+    "keep_kind",
+    "overlapping_pairs",
+    "repair",
+    "right_of_way",
+]
 
 
 def right_of_way(roads: gpd.GeoDataFrame) -> np.ndarray:
@@ -93,3 +101,53 @@ def repair(geoms, polygonal: bool | None = None) -> tuple[np.ndarray, np.ndarray
         fixed = shapely.make_valid(before)
         values[pos] = fixed if polygonal is None else keep_kind(fixed, polygonal)
     return values, reasons
+
+
+def digitising_tolerance_m2() -> float:
+    """The digitising tolerance, m² (``data/tolerances.csv``)."""
+    table = read_table("tolerances.csv").set_index("key")["value"]
+    return float(table["digitising_tolerance_m2"])
+
+
+def overlapping_pairs(
+    geoms, tolerance_m2: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of polygons whose intersection is larger than the tolerance.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+        Polygons in a metric CRS. Missing, empty and invalid geometries are skipped
+        (they are reported by the schema checks).
+    tolerance_m2 : float, optional
+        Default :func:`digitising_tolerance_m2`.
+
+    Returns
+    -------
+    first, second : numpy.ndarray of int
+        Positions of the two polygons of each pair, ``first < second``.
+    area : numpy.ndarray of float
+        Area of each overlap, m².
+
+    Examples
+    --------
+    >>> a, b, c = shapely.box(0, 0, 10, 10), shapely.box(5, 0, 15, 10), shapely.box(10, 0, 20, 10)
+    >>> overlapping_pairs([a, b, c])
+    (array([0, 1]), array([1, 2]), array([50., 50.]))
+    """
+    tol = digitising_tolerance_m2() if tolerance_m2 is None else tolerance_m2
+    geoms = np.asarray(geoms, dtype=object)
+    usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    usable[usable] = shapely.is_valid(geoms[usable])
+    positions = np.flatnonzero(usable)
+    empty = np.empty(0, dtype=int)
+    if len(positions) < 2:
+        return empty, empty, np.empty(0)
+    valid = geoms[positions]
+    left, right = shapely.STRtree(valid).query(valid, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    area = shapely.area(shapely.intersection(valid[left], valid[right]))
+    big = area > tol
+    order = np.lexsort((right[big], left[big]))
+    return positions[left[big]][order], positions[right[big]][order], area[big][order]

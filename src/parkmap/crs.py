@@ -1,27 +1,36 @@
-"""Coordinate reference systems: choosing a projected metric CRS for area work.
+"""Coordinate reference systems: the CRS a park's areas are measured in.
 
-Areas are never measured in degrees. A park keeps all its layers in one projected CRS
-whose unit is the metre. When the data come without a suitable one, parkmap derives
-one from where the data lie: the CGCS2000 3-degree Gauss-Kruger zone (without the
-zone prefix, EPSG:4534 to EPSG:4554) inside China, UTM on WGS84 elsewhere.
-
-Web maps are drawn in WGS84, except on tiles published in GCJ-02 (the obfuscated
-"Mars" coordinates of AMap and Tencent maps): :func:`wgs84_to_gcj02` and
-:func:`gcj02_to_wgs84` convert between the two, vectorised over numpy arrays.
+Areas are never measured in degrees, nor in a CRS that distorts them: the measuring CRS
+has metre axes and an *areal scale* at the data within ``area_scale_tolerance`` of 1
+(``data/crs_checks.csv``). Web Mercator (EPSG:3857) enlarges areas by sec² of the
+latitude (+35 % at 30° N) and is refused, as is a Gauss-Kruger zone far from its central
+meridian. The scale is measured: a small lon/lat cell is projected at points of a grid
+over the data and its planar area divided by its geodesic area (WGS84 ellipsoid; PROJ's
+``get_factors`` rates Web Mercator against its sphere, 0.3 % short). Otherwise parkmap
+derives a CRS and says so (:class:`CRSChoice`): the CGCS2000 3-degree Gauss-Kruger zone
+(EPSG:4534-4554) in China, UTM elsewhere. GCJ-02 (AMap, Tencent) <-> WGS84 conversions
+are re-exported from ``parkmap._gcj02``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from pyproj import CRS
+from pyproj import CRS, Geod, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
+from parkmap._data import read_table
+from parkmap._gcj02 import (
+    GCJ02_INVERSE_TOLERANCE_DEG,
+    gcj02_to_wgs84,
+    in_china_gcj02,
+    wgs84_to_gcj02,
+)
 from parkmap.errors import CRSError
 
 if TYPE_CHECKING:
@@ -29,15 +38,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHINA_BBOX",
+    "GCJ02_INVERSE_TOLERANCE_DEG",
     "WGS84",
+    "CRSChoice",
+    "ScaleCheck",
+    "area_scale",
     "cgcs2000_gk3_epsg",
+    "choose_measuring_crs",
     "choose_metric_crs",
     "crs_label",
+    "derived_crs",
     "gcj02_to_wgs84",
     "in_china",
     "in_china_gcj02",
     "is_metric",
+    "lonlat_bounds",
+    "measuring_crs",
     "metric_crs_for",
+    "scale_settings",
     "to_crs",
     "wgs84_to_gcj02",
 ]
@@ -68,6 +86,11 @@ def in_china(
     north = south if north is None else north
     w, s, e, n = CHINA_BBOX
     return w <= west and east <= e and s <= south and north <= n
+
+
+_GEOD = Geod(ellps="WGS84")
+# Side of the longitude/latitude cell whose projected area is compared, degrees (about 10 m).
+_CELL_DEG = 1e-4
 
 
 def to_crs(value) -> CRS:
@@ -103,12 +126,18 @@ def cgcs2000_gk3_epsg(lon: float) -> int:
 
     Examples
     --------
-    >>> cgcs2000_gk3_epsg(107.3)
-    4545
+    A longitude on a zone edge belongs to the zone east of it: the central meridian
+    is ``3·floor(L/3 + 1/2)``, not Python's ``round``, which rounds halves to the even
+    multiple (106.5°E and 109.5°E would both go to 108°E). The zone width is
+    ``gk3_zone_width_deg`` in ``data/crs_checks.csv``.
+
+    >>> cgcs2000_gk3_epsg(107.3), cgcs2000_gk3_epsg(106.5), cgcs2000_gk3_epsg(109.5)
+    (4545, 4545, 4546)
     """
-    central = 3 * round(lon / 3)
+    width = scale_settings().zone_width_deg
+    central = width * math.floor(lon / width + 0.5)
     central = min(max(central, 75), 135)
-    return 4534 + (central - 75) // 3
+    return 4534 + round((central - 75) / width)
 
 
 def metric_crs_for(lon: float, lat: float) -> CRS:
@@ -138,44 +167,8 @@ def metric_crs_for(lon: float, lat: float) -> CRS:
 
 
 def choose_metric_crs(layers: Mapping[str, gpd.GeoDataFrame], requested=None) -> CRS:
-    """A park's metric CRS: the one asked for, a metric CRS all layers share, or derived.
-
-    Parameters
-    ----------
-    layers : mapping of str to geopandas.GeoDataFrame
-        The layers; those without a CRS are ignored.
-    requested : CRS-like, optional
-        The CRS asked for; it must be projected with metre axes.
-
-    Returns
-    -------
-    pyproj.CRS
-        ``requested``; else the CRS of the layers when they all share one metric CRS;
-        else :func:`metric_crs_for` the centre of the layers' extent.
-
-    Raises
-    ------
-    parkmap.errors.CRSError
-        If ``requested`` is not metric, or no layer has a CRS.
-    """
-    if requested is not None:
-        crs = to_crs(requested)
-        if not is_metric(crs):
-            raise CRSError(f"{crs_label(crs)} is not a projected metric CRS; areas need one")
-        return crs
-    crss = {gdf.crs for gdf in layers.values() if gdf.crs is not None}
-    metric = [c for c in crss if is_metric(c)]
-    if len(crss) == 1 and metric:
-        return metric[0]
-    located = [gdf for gdf in layers.values() if gdf.crs is not None and len(gdf)]
-    if not located:
-        raise CRSError("no layer has a coordinate reference system; name one (crs=...)")
-    bounds = pd.DataFrame(
-        [gdf.to_crs(WGS84).total_bounds for gdf in located], columns=["x0", "y0", "x1", "y1"]
-    )
-    lon = (bounds["x0"].min() + bounds["x1"].max()) / 2
-    lat = (bounds["y0"].min() + bounds["y1"].max()) / 2
-    return metric_crs_for(lon, lat)
+    """A park's metric CRS (see :func:`measuring_crs`, which also says why)."""
+    return measuring_crs(layers, requested).crs
 
 
 def crs_label(crs) -> str:
@@ -186,149 +179,320 @@ def crs_label(crs) -> str:
     return f"{code} ({crs.name})"
 
 
-# -- GCJ-02 ------------------------------------------------------------------------------
-# The published GCJ-02 algorithm (as in every open implementation, e.g. eviltransform,
-# coordtransform): a Krasovsky-ellipsoid offset of a polynomial-plus-sine field centred
-# on (105 E, 35 N). Points outside the rough rectangle of China are left unchanged, as
-# the Chinese map services do.
-_GCJ_A = 6378245.0  # Krasovsky 1940 semi-major axis, m
-_GCJ_EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
-_GCJ_LON = (72.004, 137.8347)
-_GCJ_LAT = (0.8293, 55.8271)
-#: Largest change of the inverse between two iterations at which it stops, degrees.
-GCJ02_INVERSE_TOLERANCE_DEG = 1e-9
+@dataclass(frozen=True)
+class ScaleSettings:
+    """The thresholds of the area-scale test, from ``data/crs_checks.csv``."""
+
+    tolerance: float
+    samples: int
+    zone_width_deg: float
 
 
-def in_china_gcj02(lon, lat) -> np.ndarray:
-    """Whether points lie in the rectangle where GCJ-02 applies (else it is the identity).
-
-    Parameters
-    ----------
-    lon, lat : float or array-like
-        WGS84 or GCJ-02 longitude and latitude in degrees.
+def scale_settings() -> ScaleSettings:
+    """Read the area-scale thresholds from ``data/crs_checks.csv``.
 
     Returns
     -------
-    numpy.ndarray of bool
+    ScaleSettings
     """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    return (lon >= _GCJ_LON[0]) & (lon <= _GCJ_LON[1]) & (lat >= _GCJ_LAT[0]) & (lat <= _GCJ_LAT[1])
-
-
-def _gcj02_delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 offset (dlon, dlat) in degrees at WGS84 points (zero outside China)."""
-    x = lon - 105.0
-    y = lat - 35.0
-    pi = np.pi
-    common = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-    dlat = (
-        -100.0
-        + 2.0 * x
-        + 3.0 * y
-        + 0.2 * y * y
-        + 0.1 * x * y
-        + 0.2 * np.sqrt(np.abs(x))
-        + common
-        + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
-        + (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    table = read_table("crs_checks.csv").set_index("key")["value"]
+    return ScaleSettings(
+        tolerance=float(table["area_scale_tolerance"]),
+        samples=int(table["scale_samples"]),
+        zone_width_deg=float(table["gk3_zone_width_deg"]),
     )
-    dlon = (
-        300.0
-        + x
-        + 2.0 * y
-        + 0.1 * x * x
-        + 0.1 * x * y
-        + 0.1 * np.sqrt(np.abs(x))
-        + common
-        + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
-        + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
-    )
-    radlat = lat / 180.0 * pi
-    magic = 1.0 - _GCJ_EE * np.sin(radlat) ** 2
-    sqrtmagic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * sqrtmagic) * pi)
-    dlon = (dlon * 180.0) / (_GCJ_A / sqrtmagic * np.cos(radlat) * pi)
-    inside = in_china_gcj02(lon, lat)
-    return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
 
-def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Convert WGS84 longitude/latitude to GCJ-02 (AMap, Tencent maps).
+def derived_crs(bounds: Sequence[float]) -> CRS:
+    """The CRS parkmap derives for data within ``bounds`` (WGS84 degrees).
 
-    GCJ-02 is WGS84 with a deliberate, smoothly varying offset of a few hundred metres
-    (about 520 m near Dianjiang). The formula is the published one; points outside
-    China are returned unchanged.
+    CGCS2000 3-degree Gauss-Kruger of the centre's zone in China, the WGS84 UTM zone
+    of the centre elsewhere.
 
     Parameters
     ----------
-    lon, lat : float or array-like
-        WGS84 degrees; any matching shapes.
+    bounds : sequence of float
+        ``(min_lon, min_lat, max_lon, max_lat)``.
 
     Returns
     -------
-    lon, lat : numpy.ndarray
-        GCJ-02 degrees, same shape as the input.
+    pyproj.CRS
+    """
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
+    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90 or abs(lon) > 180:
+        raise CRSError(f"cannot choose a metric CRS for lon={lon}, lat={lat}: not degrees")
+    if in_china(lon, lat):
+        return CRS.from_epsg(cgcs2000_gk3_epsg(lon))
+    return metric_crs_for(lon, lat)
 
-    See Also
-    --------
-    gcj02_to_wgs84 : the inverse.
+
+@dataclass(frozen=True)
+class ScaleCheck:
+    """Areal scale of a CRS over the data's extent.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        The CRS checked.
+    min_scale, max_scale : float
+        Smallest and largest ratio of projected to geodesic area at the sample points
+        (``inf`` where the projection is undefined).
+    tolerance : float
+        The accepted ``|scale - 1|``.
+    """
+
+    crs: CRS
+    min_scale: float
+    max_scale: float
+    tolerance: float
+
+    @property
+    def worst(self) -> float:
+        """The sampled scale farthest from 1."""
+        return self.max_scale if self.max_scale - 1 >= 1 - self.min_scale else self.min_scale
+
+    @property
+    def worst_error(self) -> float:
+        """``|worst - 1|``: the largest relative area error at the data."""
+        return abs(self.worst - 1.0)
+
+    @property
+    def ok(self) -> bool:
+        """Whether areas measured in the CRS are within the tolerance everywhere sampled."""
+        return bool(np.isfinite(self.worst)) and self.worst_error <= self.tolerance
+
+    def describe(self) -> str:
+        """``"scales areas by 1.3460 at the data (+34.6 %)"``."""
+        if not np.isfinite(self.worst):
+            return "is undefined over part of the data"
+        if abs(self.max_scale - self.min_scale) < 5e-5:
+            return f"scales areas by {self.worst:.4f} at the data ({self.worst - 1:+.2%})"
+        return (
+            f"scales areas by {self.min_scale:.4f} to {self.max_scale:.4f} at the data "
+            f"(up to {self.worst - 1:+.2%})"
+        )
+
+
+def area_scale(crs, bounds: Sequence[float], *, samples: int | None = None) -> ScaleCheck:
+    """Measure the areal scale of ``crs`` over an extent, against geodesic areas.
+
+    Parameters
+    ----------
+    crs : CRS-like
+        A projected CRS.
+    bounds : sequence of float
+        ``(min_lon, min_lat, max_lon, max_lat)`` of the data in WGS84 degrees.
+    samples : int, optional
+        Points per axis of the sample grid (default from ``data/crs_checks.csv``).
+
+    Returns
+    -------
+    ScaleCheck
 
     Examples
     --------
-    >>> lon, lat = wgs84_to_gcj02(107.34545, 30.33355)
-    >>> round(float(lon), 5), round(float(lat), 5)
-    (107.35004, 30.33105)
+    >>> check = area_scale("EPSG:3857", (107.0, 30.0, 107.6, 30.6))
+    >>> round(check.worst, 2), check.ok
+    (1.35, False)
     """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    dlon, dlat = _gcj02_delta(lon, lat)
-    return lon + dlon, lat + dlat
+    settings = scale_settings()
+    crs = CRS.from_user_input(crs)
+    n = samples or settings.samples
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    half = _CELL_DEG / 2
+    lon, lat = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    lon = lon.ravel()
+    lat = np.clip(lat.ravel(), -90 + _CELL_DEG, 90 - _CELL_DEG)
+    # corners of each cell, counter-clockwise
+    clon = np.stack([lon - half, lon + half, lon + half, lon - half], axis=1)
+    clat = np.stack([lat - half, lat - half, lat + half, lat + half], axis=1)
+    to_crs = Transformer.from_crs(WGS84, crs, always_xy=True)
+    with np.errstate(invalid="ignore"):
+        x, y = to_crs.transform(clon, clat, errcheck=False)
+        planar = 0.5 * np.abs(
+            np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1)
+        )
+    geodesic = np.array(
+        [abs(_GEOD.polygon_area_perimeter(a, b)[0]) for a, b in zip(clon, clat, strict=True)]
+    )
+    scale = np.where(np.isfinite(planar) & (geodesic > 0), planar / geodesic, np.inf)
+    return ScaleCheck(crs, float(np.min(scale)), float(np.max(scale)), settings.tolerance)
 
 
-def gcj02_to_wgs84(
-    lon, lat, *, tolerance_deg: float = GCJ02_INVERSE_TOLERANCE_DEG, max_iter: int = 30
-) -> tuple[np.ndarray, np.ndarray]:
-    """Convert GCJ-02 longitude/latitude back to WGS84.
+def lonlat_bounds(frames: Iterable) -> tuple[float, float, float, float]:
+    """Joint extent in WGS84 degrees of GeoDataFrames with a CRS (densified edges).
 
-    GCJ-02 has no closed-form inverse. This solves ``wgs84_to_gcj02(w) = g`` by fixed-point
-    iteration, ``w <- w - (wgs84_to_gcj02(w) - g)``, which converges fast because the
-    offset changes slowly; it stops when no coordinate moves by more than
-    ``tolerance_deg`` (1e-9 degrees, about 0.1 mm, by default).
+    Only each frame's ``total_bounds`` is transformed, never the geometries.
 
     Parameters
     ----------
-    lon, lat : float or array-like
-        GCJ-02 degrees (for example read off AMap, or digitised on its tiles).
-    tolerance_deg : float, default 1e-9
-        Stop when the largest correction is below this, in degrees.
-    max_iter : int, default 30
-        Give up after this many iterations (never reached in practice).
+    frames : iterable of geopandas.GeoDataFrame
+        Frames without a CRS or without features are skipped.
 
     Returns
     -------
-    lon, lat : numpy.ndarray
-        WGS84 degrees, same shape as the input.
+    tuple of float
+        ``(min_lon, min_lat, max_lon, max_lat)``.
 
     Raises
     ------
-    ArithmeticError
-        If the iteration has not converged after ``max_iter`` steps.
-
-    Examples
-    --------
-    >>> lon, lat = gcj02_to_wgs84(*wgs84_to_gcj02(107.34545, 30.33355))
-    >>> round(float(lon), 9), round(float(lat), 9)
-    (107.34545, 30.33355)
+    parkmap.errors.CRSError
+        If no frame has both a CRS and features.
     """
-    glon = np.asarray(lon, dtype=float)
-    glat = np.asarray(lat, dtype=float)
-    wlon, wlat = glon.copy(), glat.copy()
-    for _ in range(max_iter):
-        tlon, tlat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = tlon - glon, tlat - glat
-        wlon, wlat = wlon - elon, wlat - elat
-        worst = max(np.max(np.abs(elon), initial=0.0), np.max(np.abs(elat), initial=0.0))
-        if not worst > tolerance_deg:  # also stops on NaN input
-            return wlon, wlat
-    raise ArithmeticError(f"GCJ-02 inverse did not converge in {max_iter} iterations")
+    boxes = []
+    for gdf in frames:
+        if gdf.crs is None or not len(gdf) or gdf.geometry.is_empty.all():
+            continue
+        bounds = gdf.total_bounds
+        if not np.all(np.isfinite(bounds)):
+            continue
+        crs = CRS.from_user_input(gdf.crs)
+        if crs.is_geographic:
+            boxes.append(bounds)
+        else:
+            transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
+            boxes.append(transformer.transform_bounds(*bounds, densify_pts=21))
+    if not boxes:
+        raise CRSError("no layer has a coordinate reference system; name one (crs=...)")
+    arr = np.asarray(boxes, dtype=float)
+    return (
+        float(arr[:, 0].min()),
+        float(arr[:, 1].min()),
+        float(arr[:, 2].max()),
+        float(arr[:, 3].max()),
+    )
+
+
+@dataclass(frozen=True)
+class CRSChoice:
+    """The CRS areas are measured in, and why.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS
+        The measuring CRS.
+    check : ScaleCheck
+        Its areal scale over the data.
+    derived : bool
+        True when parkmap derived it (no suitable CRS was given or shared).
+    warning : str or None
+        One line to log as a warning and to show in outputs: the data came in a CRS
+        that distorts areas, and which CRS is used instead.
+    notes : tuple of str
+        Every statement about the measuring CRS that outputs must carry (the warning,
+        and a note when the data span several zones).
+    """
+
+    crs: CRS
+    check: ScaleCheck
+    derived: bool
+    warning: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _span_note(crs: CRS, check: ScaleCheck, bounds: Sequence[float]) -> str:
+    width = scale_settings().zone_width_deg
+    zones = math.floor(bounds[2] / width + 0.5) - math.floor(bounds[0] / width + 0.5) + 1
+    return (
+        f"the data span {bounds[0]:.2f}°E to {bounds[2]:.2f}°E, across {zones} zones of "
+        f"{width:g}°; "
+        f"{crs_label(crs)} {check.describe()}: areas far from its central meridian are "
+        f"off by up to {check.worst_error:.2%}"
+    )
+
+
+def choose_measuring_crs(crss: Iterable, bounds: Sequence[float], requested=None) -> CRSChoice:
+    """Choose the CRS to measure areas in, refusing or replacing one that distorts them.
+
+    Parameters
+    ----------
+    crss : iterable of CRS-like
+        The CRSs of the layers (``None`` entries are ignored).
+    bounds : sequence of float
+        The data's extent in WGS84 degrees (see :func:`lonlat_bounds`).
+    requested : CRS-like, optional
+        A CRS the user named (``--t-srs``, ``crs=``). It must be metric and pass the
+        area-scale test, or :class:`~parkmap.errors.CRSError` is raised.
+
+    Returns
+    -------
+    CRSChoice
+        The requested CRS; else the metric CRS shared by every layer if it passes the
+        test; else a derived one (CGCS2000 3° Gauss-Kruger in China, UTM elsewhere),
+        with a warning when the layers' own metric CRS was rejected.
+
+    Raises
+    ------
+    parkmap.errors.CRSError
+        If ``requested`` is not a projected metric CRS or distorts areas at the data.
+    """
+    if requested is not None:
+        try:
+            crs = CRS.from_user_input(requested)
+        except Exception as err:  # pyproj raises its own CRSError subclasses
+            raise CRSError(f"not a coordinate reference system: {requested!r} ({err})") from None
+        if not is_metric(crs):
+            raise CRSError(f"{crs_label(crs)} is not a projected metric CRS; areas need one")
+        check = area_scale(crs, bounds)
+        if not check.ok:
+            better = derived_crs(bounds)
+            raise CRSError(
+                f"{crs_label(crs)} {check.describe()}, beyond the "
+                f"{check.tolerance:.2%} parkmap accepts for areas; use "
+                f"EPSG:{better.to_epsg()} or leave the CRS out to derive it"
+            )
+        return CRSChoice(crs, check, derived=False)
+    given = {CRS.from_user_input(c) for c in crss if c is not None}
+    checks = {crs: area_scale(crs, bounds) for crs in given if is_metric(crs)}
+    if len(given) == 1 and checks:
+        ((crs, check),) = checks.items()
+        if check.ok:
+            return CRSChoice(crs, check, derived=False)
+    crs = derived_crs(bounds)
+    check = area_scale(crs, bounds)
+    rejected = [f"{crs_label(c)}, which {k.describe()}" for c, k in checks.items() if not k.ok]
+    warning = None
+    if rejected:
+        warning = (
+            f"the layers are in {'; '.join(rejected)}; "
+            f"areas are measured in {crs_label(crs)} instead"
+        )
+    notes = [warning] if warning else []
+    if not check.ok:
+        notes.append(_span_note(crs, check, bounds))
+    return CRSChoice(crs, check, derived=True, warning=warning, notes=tuple(notes))
+
+
+def measuring_crs(layers: Mapping[str, gpd.GeoDataFrame], requested=None) -> CRSChoice:
+    """The CRS a park's areas are measured in, from its layers (see :func:`choose_measuring_crs`).
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        The layers; those without a CRS are ignored.
+    requested : CRS-like, optional
+        The CRS asked for (``crs=``, ``--t-srs``).
+
+    Returns
+    -------
+    CRSChoice
+
+    Raises
+    ------
+    parkmap.errors.CRSError
+        If no layer has a CRS, or ``requested`` is not metric or distorts areas.
+    """
+    frames = list(layers.values())
+    try:
+        bounds = lonlat_bounds(frames)
+    except CRSError:
+        # no feature to measure at (empty layers): the area of use of the one CRS named
+        named = {CRS.from_user_input(g.crs) for g in frames if g.crs is not None}
+        if requested is not None:
+            named = {to_crs(requested)}
+        area = next(iter(named)).area_of_use if len(named) == 1 else None
+        if area is None:
+            raise
+        bounds = area.bounds
+    return choose_measuring_crs([g.crs for g in frames], bounds, requested)

@@ -16,7 +16,7 @@ import shapely
 from pyproj import CRS
 
 from parkmap._geometry import repair
-from parkmap.crs import choose_metric_crs, crs_label
+from parkmap.crs import crs_label, measuring_crs
 from parkmap.errors import ValidationError
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
@@ -28,6 +28,13 @@ log = logging.getLogger("parkmap")
 
 def _deprecated(old: str, new: str) -> None:
     warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+
+
+def _merge_notes(old, new) -> list[str]:
+    """``old`` notes followed by the ``new`` ones not already there."""
+    out = [str(n) for n in (old or [])]
+    out.extend(str(n) for n in new if str(n) not in out)
+    return out
 
 
 class Park:
@@ -74,8 +81,12 @@ class Park:
         self.metadata: dict = dict(metadata or {})
         self.source = source
         requested = crs if crs is not None else self.metadata.get("crs")
-        self.crs: CRS = choose_metric_crs(layers, requested)
+        choice = measuring_crs(layers, requested)
+        self.crs: CRS = choice.crs
         self.metadata["crs"] = self.crs.to_string()
+        self.metadata["notes"] = _merge_notes(self.metadata.get("notes"), choice.notes)
+        if choice.warning:
+            log.warning("%s", choice.warning)
         self._layers: dict[str, gpd.GeoDataFrame] = {}
         for name, gdf in layers.items():
             self._layers[name] = gdf.to_crs(self.crs) if gdf.crs is not None else gdf.copy()
@@ -84,6 +95,20 @@ class Park:
         for problem in self.problems:
             if problem.severity == "warning":
                 log.warning("%s", problem.format())
+
+    @property
+    def notes(self) -> list[str]:
+        """What every result computed on this park must state: the assumptions.
+
+        The measuring CRS when the layers' own CRS distorted areas, data spanning
+        several zones, statuses inferred on import, defaults applied (OSM roads' red
+        lines …). Kept in ``metadata["notes"]``, so they survive :meth:`save`.
+        """
+        return list(self.metadata.get("notes") or [])
+
+    def add_note(self, note: str) -> None:
+        """Add a statement to :attr:`notes` (once)."""
+        self.metadata["notes"] = _merge_notes(self.metadata.get("notes"), [note])
 
     # -- construction -------------------------------------------------------------
     @classmethod

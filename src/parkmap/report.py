@@ -38,6 +38,7 @@ from parkmap.tables import (
     heading,
     illustrative_line,
     json_header,
+    note_lines,
     render,
 )
 from parkmap.units import AREA_UNITS
@@ -376,6 +377,8 @@ class AreaReport:
     data_source: str | None
     #: The land-availability section (a :class:`parkmap.Availability`), when computed.
     availability: Any = None
+    #: The assumptions the figures rest on (park notes, the availability's skipped steps).
+    notes: list[str] = field(default_factory=list)
 
     def table(self, key: str) -> ReportTable:
         """The table with ``key``."""
@@ -397,7 +400,7 @@ class AreaReport:
         """The lines that open every rendering: park, CRS, units, nature of the data."""
         name = self.park_name_zh if lang == "zh" else f"{self.park_name_en} ({self.park_name_zh})"
         title = f"{name} 面积报告" if lang == "zh" else f"Area report: {name}"
-        lines = [title, crs_line(self.crs, self.crs_name, lang)]
+        lines = [title, crs_line(self.crs, self.crs_name, lang), *note_lines(self.notes, lang)]
         if self.illustrative:
             lines.append(illustrative_line(lang))
         return "\n".join(lines)
@@ -440,6 +443,7 @@ class AreaReport:
                 data_source=self.data_source,
                 crs=self.crs,
                 crs_name=self.crs_name,
+                notes=self.notes,
             ),
             "tables": tables,
             "headline": self.headline,
@@ -595,6 +599,9 @@ def area_report(park: Park, *, with_availability: bool = True, rules=None) -> Ar
         if layer in park and len(park[layer]):
             tables.extend(build(park))
     meta = park.metadata
+    section = _availability_section(park, rules) if with_availability else None
+    notes = park.notes
+    notes += [n for n in getattr(section, "notes", []) if n not in notes]
     return AreaReport(
         park_name_zh=str(meta.get("name_zh") or park.name),
         park_name_en=str(meta.get("name_en") or park.name),
@@ -605,7 +612,8 @@ def area_report(park: Park, *, with_availability: bool = True, rules=None) -> Ar
         sources=list(meta.get("sources", [])),
         illustrative=bool(meta.get("illustrative", False)),
         data_source=park.source,
-        availability=_availability_section(park, rules) if with_availability else None,
+        availability=section,
+        notes=notes,
     )
 
 

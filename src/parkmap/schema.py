@@ -4,6 +4,9 @@ The schema is declared here once: for every park layer, the geometry types it ac
 and its columns (type, whether required, allowed values). :func:`validate_layers`
 checks a set of layers against it and returns every problem found, each naming the
 layer, the feature, the column and what is wrong.
+
+Why this module is long: the schema and every check against it (columns, values,
+land-use codes, then containment and overlaps across layers) are one contract.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from parkmap._geometry import digitising_tolerance_m2, overlapping_pairs
 from parkmap.landuse import code_problems
 
 __all__ = [
@@ -32,7 +36,7 @@ LINE = ("LineString", "MultiLineString")
 POINT_OR_POLYGON = ("Point", "MultiPoint", "Polygon", "MultiPolygon")
 
 #: Area (m²) of a feature outside its container that is still tolerated as digitising noise.
-CONTAINMENT_TOLERANCE_M2 = 1.0
+CONTAINMENT_TOLERANCE_M2 = digitising_tolerance_m2()
 
 
 @dataclass(frozen=True)
@@ -439,6 +443,24 @@ def _outside_area(inner: gpd.GeoDataFrame, outer: gpd.GeoDataFrame) -> tuple[pd.
     return outside, area
 
 
+def _metric(*frames: gpd.GeoDataFrame) -> list[gpd.GeoDataFrame] | None:
+    """The frames in one CRS with metre axes (None if one has no CRS).
+
+    Frames in degrees (or another unit) are projected to the UTM zone of the first, so
+    that areas compared with a tolerance in m² are areas in m², never in degrees².
+    """
+    if any(f.crs is None for f in frames):
+        return None
+    crs = frames[0].crs
+    metric = crs.is_projected and {a.unit_name.lower() for a in crs.axis_info} <= {
+        "metre",
+        "meter",
+        "m",
+    }
+    target = crs if metric else frames[0].estimate_utm_crs()
+    return [f if f.crs == target else f.to_crs(target) for f in frames]
+
+
 def _check_containment(
     layers: Mapping[str, gpd.GeoDataFrame],
     inner_name: str,
@@ -448,8 +470,10 @@ def _check_containment(
     inner, outer = layers.get(inner_name), layers.get(outer_name)
     if inner is None or outer is None or len(inner) == 0 or len(outer) == 0:
         return []
-    if inner.crs is None or outer.crs is None or inner.crs != outer.crs:
+    measurable = _metric(inner, outer)
+    if measurable is None:
         return []
+    inner, outer = measurable
     outside, area = _outside_area(inner, outer)
     ids = feature_ids(inner)
     problems = []
@@ -466,6 +490,30 @@ def _check_containment(
             )
         )
     return problems
+
+
+def _check_overlaps(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> list[Problem]:
+    """Features of one layer that overlap each other by more than the tolerance: errors."""
+    gdf = layers.get(name)
+    if gdf is None or len(gdf) < 2:
+        return []
+    measurable = _metric(gdf)
+    if measurable is None:
+        return []
+    (gdf,) = measurable
+    ids = feature_ids(gdf)
+    first, second, area = overlapping_pairs(gdf.geometry.array, CONTAINMENT_TOLERANCE_M2)
+    what = name[:-1] if name.endswith("s") else name
+    return [
+        Problem(
+            "error",
+            name,
+            f"overlaps {what} {ids.iloc[j]} by {a:,.0f} m² (above the {CONTAINMENT_TOLERANCE_M2:g} "
+            "m² digitising tolerance): the overlap would be counted twice",
+            ids.iloc[i],
+        )
+        for i, j, a in zip(first, second, area, strict=True)
+    ]
 
 
 def validate_layers(
@@ -487,9 +535,11 @@ def validate_layers(
 
     Notes
     -----
-    Cross-layer checks: a sub-park outside every cluster is an error; a
-    development-boundary part outside the clusters, a sub-park outside the
-    development boundary are warnings.
+    Cross-layer checks: two sub-parks overlapping by more than the digitising
+    tolerance (``data/tolerances.csv``) and a sub-park outside every cluster are
+    errors; a development-boundary part outside the clusters, a sub-park outside the
+    development boundary are warnings. Areas are compared in metres: layers in degrees
+    are projected to their UTM zone for these checks, layers in two CRSs to the first.
     """
     problems: list[Problem] = []
     if not layers:
@@ -497,6 +547,7 @@ def validate_layers(
     ordered = [n for n in LAYERS if n in layers] + [n for n in layers if n not in LAYERS]
     for name in ordered:
         problems.extend(_validate_layer(name, layers[name]))
+    problems.extend(_check_overlaps(layers, "subparks"))
     problems.extend(_check_containment(layers, "subparks", "clusters", "error"))
     problems.extend(_check_containment(layers, "boundary", "clusters", "warning"))
     problems.extend(_check_containment(layers, "subparks", "boundary", "warning"))

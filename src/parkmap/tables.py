@@ -37,6 +37,7 @@ __all__ = [
     "heading",
     "illustrative_line",
     "json_header",
+    "note_lines",
     "render",
     "unit_name",
 ]
@@ -109,10 +110,33 @@ def illustrative_line(lang: str = "en") -> str:
     return "Note: an illustrative model inferred from public descriptions, not surveyed data."
 
 
+def note_lines(notes: Iterable[str], lang: str = "en") -> list[str]:
+    """Caption lines for the assumptions a result rests on (skipped steps, defaults …).
+
+    Examples
+    --------
+    >>> note_lines(["no boundary layer"], "zh")
+    ['说明：no boundary layer']
+    """
+    prefix = "说明：" if lang == "zh" else "Note: "
+    return [f"{prefix}{note}" for note in notes]
+
+
 def json_header(
-    *, name_zh: str, name_en: str, illustrative: bool, data_source, crs: str, crs_name: str
+    *,
+    name_zh: str,
+    name_en: str,
+    illustrative: bool,
+    data_source,
+    crs: str,
+    crs_name: str,
+    notes: Iterable[str] = (),
 ) -> dict:
-    """The JSON fields every parkmap result opens with: generator, park, CRS, units."""
+    """The JSON fields every parkmap result opens with: generator, park, CRS, units, notes.
+
+    ``notes`` lists every assumption the figures rest on (a step that could not be
+    computed, a value inferred or defaulted); it is always present, empty or not.
+    """
     from parkmap.units import M2_PER_MU
 
     return {
@@ -126,6 +150,7 @@ def json_header(
         "crs": crs,
         "crs_name": crs_name,
         "units": {"m2_per_mu": M2_PER_MU, "m2_per_ha": 10_000.0, "m2_per_km2": 1_000_000.0},
+        "notes": list(notes),
     }
 
 

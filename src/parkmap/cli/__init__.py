@@ -1,9 +1,9 @@
 """The ``parkmap`` command line: a thin layer over the public API.
 
 One module per command (``park``: report, layers, check, export; ``availability``;
-``webmap``: map; ``importing``: import; ``layout``; ``allocate``), the shared options in
-:mod:`parkmap.cli.options`. Commands import the heavy libraries (geopandas, folium) only
-when they run, so ``parkmap --help`` is fast.
+``webmap``: map; ``importing``: import; ``layout``; ``allocate``; ``compare``), the
+shared options in :mod:`parkmap.cli.options`. Commands import the heavy libraries
+(geopandas, folium) only when they run, so ``parkmap --help`` is fast.
 
 Exit status: 0 success, 1 user error (bad input, validation errors, existing output),
 2 usage error (click's own). Errors are one line on stderr, without traceback unless
@@ -19,6 +19,7 @@ import click
 
 from parkmap.cli.allocate import allocate
 from parkmap.cli.availability import availability
+from parkmap.cli.compare import compare
 from parkmap.cli.importing import import_
 from parkmap.cli.layout import layout
 from parkmap.cli.options import ParkmapGroup
@@ -63,7 +64,18 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.meta["parkmap.debug"] = debug
 
 
-for _command in (report, layers, check, export, availability, map_, import_, layout, allocate):
+for _command in (
+    report,
+    layers,
+    check,
+    export,
+    availability,
+    map_,
+    import_,
+    layout,
+    allocate,
+    compare,
+):
     cli.add_command(_command)
 
 

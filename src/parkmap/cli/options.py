@@ -99,9 +99,19 @@ class ParkmapGroup(click.Group):
     """Click group that turns parkmap errors into one-line messages with exit 1."""
 
     def invoke(self, ctx: click.Context):
-        """Run the command; a parkmap error becomes one line on stderr and exit status 1."""
+        """Run the command; a parkmap error becomes one line on stderr and exit status 1.
+
+        SIGTERM and SIGHUP stop the command like Ctrl-C: partial outputs are removed,
+        and the exit status is 128 + the signal number, as for a process killed by it.
+        """
+        from parkmap.cli.signals import Stopped, stop_on_signals
+
         try:
-            return super().invoke(ctx)
+            with stop_on_signals():
+                return super().invoke(ctx)
+        except Stopped as stop:
+            click.echo(f"parkmap: stopped by {stop.name}; partial output removed", err=True)
+            sys.exit(stop.exit_code)
         except ParkmapError as err:
             if ctx.meta.get("parkmap.debug"):
                 raise

@@ -22,10 +22,15 @@ var parkmapCompact = (function () {
   var PANE = "parkmapCompact";
 
   function column(col) {
-    // A function i -> value for an encoded column ({u, i}, {s} or {n}).
+    // A function i -> value for an encoded column ({c}, {u, i}, {s} or {n}).
     if (!col) {
       return function () {
         return "";
+      };
+    }
+    if ("c" in col) {
+      return function () {
+        return col.c;
       };
     }
     if (col.u) {

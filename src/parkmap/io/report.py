@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from parkmap.schema import Problem
 
@@ -95,13 +96,38 @@ class ImportReport:
         return "\n".join(self.lines())
 
     def to_dict(self) -> dict:
-        """The report as plain data (JSON-serialisable); stored in the park's metadata."""
+        """The report as plain data (JSON-serialisable); stored in the park's metadata.
+
+        File paths are shown relative to the working directory, or as bare file names
+        when they lie elsewhere: a park file that is shared names no local folder.
+        """
+        sources = [{**asdict(s), "file": shown_path(s.file)} for s in self.sources]
+        problems = []
+        for p in self.problems:
+            row = asdict(p)
+            if row.get("source"):
+                row["source"] = shown_path(row["source"])
+            problems.append(row)
         return {
             "crs": self.crs,
-            "sources": [asdict(s) for s in self.sources],
-            "problems": [asdict(p) for p in self.problems],
+            "sources": sources,
+            "problems": problems,
             "unknown_codes": self.unknown_codes,
         }
+
+
+def shown_path(path: str) -> str:
+    """``path`` relative to the working directory, or its file name when outside it.
+
+    Examples
+    --------
+    >>> shown_path("/somewhere/else/地类图斑.shp")
+    '地类图斑.shp'
+    """
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return Path(path).name
 
 
 class Collector:

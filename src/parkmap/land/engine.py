@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 from parkmap.land.frames import cluster_outputs, parcel_outputs
-from parkmap.land.plan import make_plan, park_layer
+from parkmap.land.plan import make_plan, park_layer, skipped_steps
 from parkmap.land.result import Availability
 
 __all__ = ["ENGINES", "DaskEngine", "availability"]
@@ -260,4 +260,5 @@ def make_result(park: Park, rules: AvailabilityRules, repairs, table, land, parc
         park_name_en=str(meta.get("name_en") or park.name),
         illustrative=bool(meta.get("illustrative", False)),
         data_source=park.source,
+        notes=[*park.notes, *skipped_steps(park, rules)],
     )

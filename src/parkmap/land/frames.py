@@ -56,13 +56,21 @@ def overlay_areas(targets: np.ndarray, geoms: np.ndarray) -> np.ndarray:
 
 
 def first_area(targets: np.ndarray, areas: np.ndarray) -> np.ndarray:
-    """Index of the area each target's representative point lies in (-1: none)."""
-    out = np.full(len(targets), -1)
+    """Index of the area each target's representative point lies in (-1: none).
+
+    Where areas overlap, the first one in layer order wins: the smallest index among the
+    hits, taken explicitly, since ``STRtree.query`` returns its hits in tree order, not
+    in the areas' order (the Dask engine, which queries a spatial subset of the areas
+    in the same relative order, then attributes like the local one).
+    """
+    none = np.iinfo(np.intp).max
+    out = np.full(len(targets), none, dtype=np.intp)
     if len(targets) and len(areas):
         point_idx, area_idx = shapely.STRtree(areas).query(
             shapely.point_on_surface(targets), predicate="intersects"
         )
-        out[point_idx[::-1]] = area_idx[::-1]  # the first area wins
+        np.minimum.at(out, point_idx, area_idx)
+    out[out == none] = -1
     return out
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from parkmap._geometry import right_of_way
+from parkmap._geometry import digitising_tolerance_m2, right_of_way
 from parkmap.errors import DataFileError
 from parkmap.land.rules import AvailabilityRules
 from parkmap.land.waterfall import (
@@ -167,6 +167,42 @@ def with_whole(steps: list[Step], whole: dict[str, np.ndarray], n_units: int) ->
     return out
 
 
+#: The layers each claiming step takes its land from.
+STEP_LAYERS = {
+    "outside_boundary": ("boundary",),
+    "constraints": ("constraints", "boundary"),
+    "roads": ("roads",),
+    "built": ("buildings", "parcels"),
+    "committed": ("buildings", "parcels", "projects"),
+}
+
+
+def skipped_steps(park: Park, rules: AvailabilityRules) -> list[str]:
+    """One note per waterfall step that could not be computed: its layers are missing.
+
+    A skipped step claims nothing, so its land counts as available: every output says
+    so (caption line, JSON ``notes``, map panel).
+
+    Examples
+    --------
+    >>> import parkmap
+    >>> from parkmap.land.rules import load_rules
+    >>> park = parkmap.datasets.load("dianjiang")
+    >>> skipped_steps(park, load_rules())
+    []
+    """
+    notes = []
+    for step in rules.order:
+        layers = STEP_LAYERS.get(step)
+        if layers and all(park_layer(park, name) is None for name in layers):
+            what = " or ".join(layers)
+            notes.append(
+                f"step {step!r} not computed: the park has no {what} layer, so none of its "
+                "land is subtracted and it counts as available"
+            )
+    return notes
+
+
 def claim_steps(
     park: Park, rules: AvailabilityRules, mode: str, tile_m: float
 ) -> tuple[list[Step], ClaimLayer | None]:
@@ -204,8 +240,6 @@ def claim_steps(
         status = parcel_status(parcels, committing(park, rules), rules)
         built.append(geoms_of(parcels, status["built"]))
         committed.append(geoms_of(parcels, status["committed"]))
-    if boundary is None:
-        log.info("no development boundary layer: nothing is counted outside it")
     steps_by_name = {
         "outside_boundary": Step(
             "outside_boundary",
@@ -232,11 +266,12 @@ def disjoint(geoms: np.ndarray, ids: pd.Series) -> np.ndarray:
     for i in range(1, len(out)):
         earlier = shapely.union_all(geoms[:i])
         overlap = shapely.area(shapely.intersection(out[i], earlier))
-        if overlap > 0:
+        if overlap > digitising_tolerance_m2():
             log.warning(
                 "cluster %s overlaps an earlier cluster by %.0f m²; counted in the earlier one",
                 ids.iloc[i],
                 overlap,
             )
+        if overlap > 0:  # below the tolerance: digitising noise, removed without a word
             out[i] = shapely.difference(out[i], earlier)
     return out

@@ -29,6 +29,7 @@ from parkmap.tables import (
     heading,
     illustrative_line,
     json_header,
+    note_lines,
     render,
     unit_name,
 )
@@ -100,6 +101,7 @@ class Availability:
     park_name_en: str = ""
     illustrative: bool = False
     data_source: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> pd.Series:
@@ -130,6 +132,7 @@ class Availability:
             lines.append(f"Rules: {self.rules.source}")
             if self.repairs:
                 lines.append(f"Repaired {len(self.repairs)} invalid geometries with make_valid.")
+        lines.extend(note_lines(self.notes, lang))
         if self.illustrative:
             lines.append(illustrative_line(lang))
         return "\n".join(lines)
@@ -154,6 +157,7 @@ class Availability:
                 data_source=self.data_source,
                 crs=crs,
                 crs_name=crs_name,
+                notes=self.notes,
             ),
             "categories": list(self.categories),
             "rows": rows,

@@ -9,11 +9,12 @@ rest keeps the default). Unknown keys and bad values raise
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from parkmap._data import data_path
@@ -34,7 +35,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["CATEGORIES", "STEPS", "AvailabilityRules", "load_rules"]
+__all__ = ["BUILT_IN", "CATEGORIES", "STEPS", "AvailabilityRules", "Buffers", "load_rules"]
 
 #: The steps of the waterfall that claim land, in the default order.
 STEPS = ("outside_boundary", "constraints", "roads", "built", "committed", "fragments")
@@ -42,15 +43,59 @@ STEPS = ("outside_boundary", "constraints", "roads", "built", "committed", "frag
 CATEGORIES = (*STEPS, "available")
 
 DEFAULT_RULES_FILE = "availability_rules.toml"
+#: How the shipped rules are named in every output (never their install path).
+BUILT_IN = "built-in defaults"
+
+
+class _Default:
+    """Marks a field left to the shipped default."""
+
+    def __repr__(self) -> str:
+        return "<shipped default>"
+
+
+_DEFAULT = _Default()
+
+
+class Buffers(Mapping):
+    """Constraint kind → buffer in metres: a read-only, hashable mapping.
+
+    Examples
+    --------
+    >>> b = Buffers({"water": 30.0})
+    >>> b["water"], dict(b)
+    (30.0, {'water': 30.0})
+    """
+
+    def __init__(self, items=()) -> None:
+        self._items = {str(k): float(v) for k, v in dict(items).items()}
+
+    def __getitem__(self, key: str) -> float:
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"Buffers({self._items!r})"
 
 
 @dataclass(frozen=True)
 class AvailabilityRules:
     """The rules of the availability waterfall.
 
-    Build one with :func:`load_rules`, and change it with :meth:`replace`, which
-    checks the new values. Field names follow the TOML file: ``[section] key`` becomes
-    ``section_key`` where the key alone would be ambiguous.
+    There is one set of defaults, the shipped ``availability_rules.toml``:
+    ``AvailabilityRules()`` and :func:`load_rules` give the same rules, and any field
+    left out of ``AvailabilityRules(...)`` keeps its shipped value. The rules are
+    immutable and hashable (``buffer_m`` is a read-only mapping). Change them with
+    :meth:`replace`, which checks the new values. Field names follow the TOML file:
+    ``[section] key`` becomes ``section_key`` where the key alone would be ambiguous.
 
     Attributes
     ----------
@@ -88,27 +133,51 @@ class AvailabilityRules:
         Parts narrower than this (m), found by a morphological opening, are fragments;
         0 turns the test off.
     source : str
-        The file the rules came from.
+        Where the rules came from: ``"built-in defaults"`` or the rules file's path
+        relative to the working directory (never an install path).
     """
 
-    order: tuple[str, ...] = STEPS
-    boundary_zones: tuple[str, ...] = BOUNDARY_ZONES
-    hard_zones: tuple[str, ...] = ()
-    conditional_zones: tuple[str, ...] = ()
-    hard_kinds: tuple[str, ...] = ()
-    conditional_kinds: tuple[str, ...] = ()
-    buffer_m: Mapping[str, float] = field(default_factory=dict)
-    control_line_m: Mapping[str, float] = field(default_factory=dict)
-    road_statuses: tuple[str, ...] = ROAD_STATUS
-    road_control_band_m: Mapping[str, float] = field(default_factory=dict)
-    built_parcel_statuses: tuple[str, ...] = ("built",)
-    built_building_statuses: tuple[str, ...] = ()
-    committed_parcel_statuses: tuple[str, ...] = ()
-    committed_building_statuses: tuple[str, ...] = ()
-    committed_project_statuses: tuple[str, ...] = ()
-    min_area_mu: float = 0.0
-    min_width_m: float = 0.0
-    source: str = "<rules>"
+    order: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    boundary_zones: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    hard_zones: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    conditional_zones: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    hard_kinds: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    conditional_kinds: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    buffer_m: Mapping[str, float] = _DEFAULT  # type: ignore[assignment]
+    control_line_m: Mapping[str, float] = _DEFAULT  # type: ignore[assignment]
+    road_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    road_control_band_m: Mapping[str, float] = _DEFAULT  # type: ignore[assignment]
+    built_parcel_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    built_building_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    committed_parcel_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    committed_building_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    committed_project_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    min_area_mu: float = _DEFAULT  # type: ignore[assignment]
+    min_width_m: float = _DEFAULT  # type: ignore[assignment]
+    source: str = _DEFAULT  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in dataclasses.fields(self)]
+        unset = [n for n in names if getattr(self, n) is _DEFAULT]
+        if unset:
+            shipped = _shipped()
+            for name in unset:
+                object.__setattr__(self, name, getattr(shipped, name))
+            if "source" in unset and len(unset) < len(names):
+                object.__setattr__(self, "source", f"{BUILT_IN} (modified)")
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+        for name in ("buffer_m", "control_line_m", "road_control_band_m"):
+            object.__setattr__(self, name, Buffers(getattr(self, name)))
+        for name in ("min_area_mu", "min_width_m"):
+            if _is_number(getattr(self, name)):
+                object.__setattr__(self, name, float(getattr(self, name)))
+        _check(self)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, f.name) for f in dataclasses.fields(self)))
 
     @property
     def min_area_m2(self) -> float:
@@ -376,9 +445,41 @@ def load_rules(path: str | os.PathLike | None = None) -> AvailabilityRules:
     >>> rules.order[-1], rules.min_width_m
     ('fragments', 20.0)
     """
-    default_path = data_path(DEFAULT_RULES_FILE)
-    defaults = _parse(_read_toml(default_path), str(default_path), AvailabilityRules())
     if path is None:
-        return defaults
+        return _shipped()
     path = Path(path)
-    return _parse(_read_toml(path), str(path), defaults)
+    return _parse(_read_toml(path), _display(path), _shipped())
+
+
+def _display(path: Path) -> str:
+    """A path as shown in outputs: relative to the working directory when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:  # elsewhere: as the user gave it
+        return str(path)
+
+
+@functools.cache
+def _shipped() -> AvailabilityRules:
+    """The shipped defaults, parsed once over an explicit, empty base."""
+    base = AvailabilityRules(
+        order=STEPS,
+        boundary_zones=BOUNDARY_ZONES,
+        hard_zones=(),
+        conditional_zones=(),
+        hard_kinds=(),
+        conditional_kinds=(),
+        buffer_m={},
+        control_line_m={},
+        road_statuses=ROAD_STATUS,
+        road_control_band_m={},
+        built_parcel_statuses=("built",),
+        built_building_statuses=(),
+        committed_parcel_statuses=(),
+        committed_building_statuses=(),
+        committed_project_statuses=(),
+        min_area_mu=0.0,
+        min_width_m=0.0,
+        source=BUILT_IN,
+    )
+    return _parse(_read_toml(data_path(DEFAULT_RULES_FILE)), BUILT_IN, base)

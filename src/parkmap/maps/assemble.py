@@ -260,12 +260,20 @@ def webmap(
         notes.append(ctx.t("gcj02").format(m=gcj02_offset_m(centre_lon, centre_lat)))
     if tolerance > 0:
         notes.append(ctx.t("simplified").format(tol=f"{tolerance:g}"))
+    # the assumptions the figures rest on: measuring CRS, inferred values, skipped steps
+    for source in (park, availability, layout):
+        for note in getattr(source, "notes", None) or []:
+            if isinstance(note, tuple):  # (en, zh)
+                note = note[1] if lang == "zh" else note[0]
+            if note not in notes:
+                notes.append(note)
     constraint_kinds = [o.key.split(":", 1)[1] for o in overlays if o.key.startswith("constr")]
     chrome = Chrome(
         {
             "patterns": patterns_svg(constraint_kinds),
-            "panel": panel_html(ctx, land)
-            + (allocation_panel(ctx, allocation) if allocation is not None else ""),
+            "panel": panel_html(
+                ctx, land, allocation_panel(ctx, allocation) if allocation is not None else ""
+            ),
             "legend": legend_html(overlays, lang),
             "note": "<br>".join(esc(n) for n in notes),
             "m2_per_mu": M2_PER_MU,

@@ -146,7 +146,8 @@ def encode_column(values: Sequence, *, decimals: int | None = None) -> dict:
     Returns
     -------
     dict
-        ``{"n": [...]}`` for numbers (NaN becomes null), ``{"u": distinct, "i":
+        ``{"n": [...]}`` for numbers (NaN becomes null), ``{"c": value}`` for text that
+        is the same in every row (an empty ``source`` column), ``{"u": distinct, "i":
         indices}`` for text with at most half as many distinct values as rows,
         otherwise ``{"s": [...]}``.
     """
@@ -156,6 +157,8 @@ def encode_column(values: Sequence, *, decimals: int | None = None) -> dict:
     text = pd.Series(values, dtype=object).where(pd.notna(pd.Series(values, dtype=object)), "")
     text = text.astype(str)
     codes, uniques = pd.factorize(text, sort=False)
+    if len(uniques) == 1 and len(text) > 1:
+        return {"c": str(uniques[0])}
     if len(uniques) * 2 <= len(text):
         return {"u": uniques.tolist(), "i": codes.tolist()}
     return {"s": text.tolist()}

@@ -142,7 +142,23 @@ def js_json(value) -> str:
 
 
 # -- Folium elements ---------------------------------------------------------------------------
-class Chrome(MacroElement):
+class _ScriptElement(MacroElement):
+    """A MacroElement whose script goes into the page as it is.
+
+    branca's ``MacroElement.render`` wraps the rendered script in ``Element(text)``,
+    which compiles it as a Jinja template: for a layer's data (megabytes of JSON) that
+    lexing took most of the time of writing a large map.
+    """
+
+    def render(self, **kwargs) -> None:
+        """Add the script to the page (and render the children)."""
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_Raw(str(script(self, kwargs))), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class Chrome(_ScriptElement):
     """parkmap's scripts and controls: patterns, scale, fullscreen, measure, panels.
 
     Parameters
@@ -166,7 +182,7 @@ var {{ this.get_name() }} = parkmap.setup({{ this._parent.get_name() }}, {{ this
         self.options = js_json(options)
 
 
-class DataLayer(MacroElement):
+class DataLayer(_ScriptElement):
     """A GeoJSON layer drawn by ``parkmap.layer`` inside its FeatureGroup.
 
     Each layer of a map from :func:`parkmap.webmap` is one of these, a child of the
@@ -209,7 +225,7 @@ var {{ this.get_name() }} = parkmap.layer({{ this.chrome }}, {{ this._parent.get
         self.styles = js_json(styles)
 
 
-class CompactLayer(MacroElement):
+class CompactLayer(_ScriptElement):
     """A large layer drawn on a canvas by ``parkmapCompact.layer`` inside its FeatureGroup.
 
     Parameters
@@ -247,7 +263,7 @@ var {{ this.get_name() }} = parkmapCompact.layer({{ this.chrome }},
         self.styles = js_json(styles)
 
 
-class PhoneLayout(MacroElement):
+class PhoneLayout(_ScriptElement):
     """Collapse the controls on a phone (``parkmapPhone.apply`` in ``data/webmap_phone.js``).
 
     Added after the layer control, which it starts collapsed on a small screen.

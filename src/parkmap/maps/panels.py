@@ -71,7 +71,7 @@ def _availability_rows(ctx: Context, land: gpd.GeoDataFrame) -> tuple[list, floa
     return rows, float(area.sum())
 
 
-def panel_html(ctx: Context, land: gpd.GeoDataFrame | None) -> str:
+def panel_html(ctx: Context, land: gpd.GeoDataFrame | None, extra: str = "") -> str:
     """The side panel: park names, area summary, available land, headline figures, CRS note.
 
     Parameters
@@ -80,6 +80,9 @@ def panel_html(ctx: Context, land: gpd.GeoDataFrame | None) -> str:
         The park and language.
     land : geopandas.GeoDataFrame or None
         Available land, summed by sub-park when given.
+    extra : str, optional
+        HTML placed under the park's names, before the area summary (an allocation's
+        headline, balance and unplaced projects).
 
     Returns
     -------
@@ -95,6 +98,7 @@ def panel_html(ctx: Context, land: gpd.GeoDataFrame | None) -> str:
         parts.append(f'<div class="parkmap-sub">{esc(en)}</div>')
     if meta.get("illustrative"):
         parts.append(f'<div class="parkmap-warn">{esc(ctx.t("illustrative"))}</div>')
+    parts.append(extra)
     summary = _summary_rows(park, lang)
     if summary:
         parts.append(

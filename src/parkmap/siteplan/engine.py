@@ -415,5 +415,24 @@ def layout(
         data_source=park.source,
         lanes=lanes,
         profile=book.profile,
-        notes=book.notes,
+        notes=[*_layout_notes(park, plots), *book.notes],
     )
+
+
+def _layout_notes(park: Park, plots: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    """(en, zh) notes: the park's, and the plots whose indicators could not all be checked."""
+    notes = [(n, n) for n in park.notes]
+    unchecked = plots["n_unchecked"] > 0 if "n_unchecked" in plots.columns else []
+    if len(plots) and unchecked.any():
+        what = ", ".join(
+            sorted({u for t in plots.loc[unchecked, "unchecked"] for u in t.split(", ")})
+        )
+        n = int(unchecked.sum())
+        notes.append(
+            (
+                f"{n} plot(s) with an indicator that could not be checked ({what}): "
+                "counted as not compliant",
+                f"{n} 个地块有指标无法核验（{what}），按不达标计",
+            )
+        )
+    return notes

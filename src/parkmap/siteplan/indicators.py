@@ -362,9 +362,11 @@ def check_indicators(
         (``far_min``, ``far_max``, ``coverage_min``, ``admin_share_max``,
         ``green_ratio_max``, ``investment_min_wan_per_mu``), ``<threshold>_ok``
         (True/False, NA where unchecked) and ``<threshold>_margin`` (positive: room
-        left; negative: failing by that much), plus ``compliant`` (every checked
-        indicator passes) and ``failures`` / ``failures_zh`` (one phrase per failing
-        indicator, e.g. ``"FAR 0.62 < 0.70 (short by 0.08)"``).
+        left; negative: failing by that much), plus ``unchecked`` / ``n_unchecked`` (the
+        thresholds that could not be checked: a missing value or no threshold for the
+        industry code), ``compliant`` (every indicator checked and passing) and
+        ``failures`` / ``failures_zh`` (one phrase per failing indicator, e.g.
+        ``"FAR 0.62 < 0.70 (short by 0.08)"``).
 
     Examples
     --------
@@ -393,6 +395,7 @@ def check_indicators(
         [rules.thresholds(c) for c in codes], index=out.index, columns=list(THRESHOLD_COLUMNS)
     )
     all_ok = pd.Series(True, index=out.index)
+    unchecked: list[list[str]] = [[] for _ in range(len(out))]
     failures: list[list[str]] = [[] for _ in range(len(out))]
     failures_zh: list[list[str]] = [[] for _ in range(len(out))]
     for ind in INDICATORS:
@@ -408,6 +411,8 @@ def check_indicators(
         out[f"{column}_ok"] = ok
         out[f"{column}_margin"] = margin
         all_ok &= ok.fillna(True).astype(bool)
+        for i in np.flatnonzero(~checked.to_numpy()):
+            unchecked[i].append(column)
         sign = "<" if ind.bound == "min" else ">"
         word = "short by" if ind.bound == "min" else "over by"
         word_zh = "不足" if ind.bound == "min" else "超出"
@@ -416,7 +421,11 @@ def check_indicators(
                 v_s, l_s, m_s = _fmt(v, ind.unit), _fmt(lim, ind.unit), _fmt(-m, ind.unit)
                 failures[i].append(f"{ind.name_en} {v_s} {sign} {l_s} ({word} {m_s})")
                 failures_zh[i].append(f"{ind.name_zh} {v_s} {sign} {l_s}（{word_zh} {m_s}）")
-    out["compliant"] = all_ok.to_numpy()
+    out["unchecked"] = [", ".join(u) for u in unchecked]
+    out["n_unchecked"] = [len(u) for u in unchecked]
+    # a plot is compliant only when every indicator was computed and passes: an
+    # indicator that could not be computed never counts as passing
+    out["compliant"] = all_ok.to_numpy() & (out["n_unchecked"].to_numpy() == 0)
     out["failures"] = ["; ".join(f) for f in failures]
     out["failures_zh"] = ["；".join(f) for f in failures_zh]
     out["binding"], out["binding_zh"] = _binding(out, limits, rules)

@@ -163,7 +163,7 @@ class Layout:
     notes: list[tuple[str, str]] = field(default_factory=list)
 
     def caption(self, lang: str = "en") -> str:
-        """The lines that open every rendering: park, CRS, ruleset, templates."""
+        """The lines that open every rendering: park, CRS, ruleset, templates, notes."""
         names = ", ".join(t.name_zh if lang == "zh" else t.name_en for t in self.templates)
         if lang == "zh":
             lines = [

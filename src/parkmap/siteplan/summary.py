@@ -214,6 +214,7 @@ def layout_summary(plots, buildings, roads, budget, rules) -> dict:
         "compliance_rate": (
             float(plots["compliant"].mean()) if len(plots) and not rules.unverified else None
         ),
+        "n_unchecked_plots": int((plots["n_unchecked"] > 0).sum()) if len(plots) else 0,
         "compliance_rate_by_area": (
             float(plots.loc[plots["compliant"], "area_m2"].sum()) / plotted
             if plotted and not rules.unverified

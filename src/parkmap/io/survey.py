@@ -1,0 +1,109 @@
+"""Parcel status inferred from the land-survey class (三调 / GB/T 21010 DLBM).
+
+Land-survey layers (the 三调 ``DLTB`` parcels) describe what the land *is*, not a
+planning status, so they carry no ``status`` column. The survey class answers the
+question parkmap needs: construction land of the three statutory categories (建设用地,
+GB/T 21010-2017 table of the 三大类) is built; agricultural and unused land is open,
+subject to the constraints (basic farmland, ecological red line) applied later. The
+class-by-class table with sources is ``data/survey_status_gbt21010.csv``.
+
+Codes are matched exactly, then without a trailing letter suffix (``0101K``, 可调整地类),
+then at level 1 (two digits) where the level-1 class is all of one category. Only the
+unique codes are looked up, so the cost does not grow with the number of parcels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from parkmap._data import read_table
+
+__all__ = ["StatusInference", "infer_status", "status_table"]
+
+_SUFFIX = re.compile(r"^(\d{4})[A-Z]+$")
+
+
+def status_table() -> pd.DataFrame:
+    """The survey class → land class and status table (``survey_status_gbt21010.csv``)."""
+    return read_table("survey_status_gbt21010.csv")
+
+
+@dataclass(frozen=True)
+class StatusInference:
+    """Statuses inferred from survey codes.
+
+    Attributes
+    ----------
+    status : pandas.Series
+        ``built`` / ``available`` per feature; missing where the code is unknown.
+    inferred : int
+        Number of features given a status.
+    by_status : dict
+        Count of features per inferred status.
+    unknown : dict
+        Source codes that could not be classified, with their counts.
+    """
+
+    status: pd.Series
+    inferred: int
+    by_status: dict = field(default_factory=dict)
+    unknown: dict = field(default_factory=dict)
+
+    def note(self, field_name: str = "DLBM") -> str:
+        """One line for reports: ``status inferred from DLBM for 120 features (…)``."""
+        parts = ", ".join(f"{n} {s}" for s, n in sorted(self.by_status.items()))
+        return (
+            f"status inferred from {field_name} for {self.inferred} feature(s) ({parts}): "
+            "construction land of GB/T 21010 is built, other land open subject to the "
+            "constraints (table survey_status_gbt21010.csv)"
+        )
+
+
+def _lookup(code: str, table: dict[str, str]) -> str | None:
+    if code in table:
+        return table[code]
+    match = _SUFFIX.match(code)
+    if match and match.group(1) in table:
+        return table[match.group(1)]
+    if len(code) >= 2 and code[:2] in table and not code[:2].isalpha():
+        return table[code[:2]]
+    return None
+
+
+def infer_status(codes: pd.Series) -> StatusInference:
+    """Infer the parcel status from 三调 / GB/T 21010 land-survey codes.
+
+    Parameters
+    ----------
+    codes : pandas.Series
+        Survey codes as found in the source (``DLBM``); numbers are read as text and a
+        lost leading zero is restored (``101`` → ``0101``).
+
+    Returns
+    -------
+    StatusInference
+
+    Examples
+    --------
+    >>> result = infer_status(pd.Series(["0601", "0101K", "1201", "9999"]))
+    >>> result.status.tolist()
+    ['built', 'available', 'available', nan]
+    >>> result.unknown
+    {'9999': 1}
+    """
+    table = status_table()
+    lookup = dict(zip(table["survey_code"], table["status"], strict=True))
+    text = codes.astype("string").str.strip().str.upper()
+    text = text.where(~text.str.fullmatch(r"\d{3}[A-Z]*", na=False), "0" + text)
+    uniques = pd.unique(text.dropna())
+    mapped = {u: _lookup(str(u), lookup) for u in uniques}
+    status = text.map(mapped).astype(object)
+    status = status.where(status.notna(), np.nan)
+    counts = text.value_counts()
+    unknown = {str(u): int(counts[u]) for u, s in mapped.items() if s is None and u != ""}
+    by_status = {str(k): int(v) for k, v in status.value_counts().items()}
+    return StatusInference(status, int(status.notna().sum()), by_status, unknown)
