@@ -420,7 +420,8 @@ def test_cli_allocate(dianjiang_layout, tmp_path):
     assert sorted(plots.loc[plots["project"].notna(), "id"]) == sorted(placed)
     assert len(unplaced) == sum(not q["placed"] for q in doc["projects"])
     page = html.read_text(encoding="utf-8")
-    assert doc["summary"]["headline_en"].split(";")[0] in page or "Projects not placed" in page
+    assert "Projects not placed" in page and "Notes and assumptions" in page
+    assert doc["notes"][0].split(";")[0] in page
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 1 and "exists" in again.output
     bad = CliRunner().invoke(cli, ["allocate", "--layout", str(layout_file), "--format", "xlsx"])

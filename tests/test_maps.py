@@ -270,3 +270,23 @@ def test_cli_map(tmp_path, monkeypatch):
     missing = runner.invoke(cli, ["map", "--basemap", "tianditu", "-o", "t.html"])
     assert missing.exit_code == 1 and "TIANDITU_KEY" in missing.output
     assert not (tmp_path / "t.html").exists()
+
+
+def test_a_map_too_large_for_a_browser_is_refused_with_a_hint(monkeypatch, tmp_path):
+    import parkmap.maps.assemble as assemble
+    from parkmap.errors import MapTooLargeError
+
+    park = parkmap.Park(small_layers())
+    drawn = sum(len(g) for g in park.layers.values())
+    monkeypatch.setattr(assemble, "MAX_MAP_FEATURES", drawn - 1)
+    with pytest.raises(MapTooLargeError, match=f"{drawn:,} features.*draw part of the park"):
+        parkmap.webmap(park, basemap="none")
+    # the command line says it in one line, exit 1, and writes nothing
+    data = tmp_path / "small.gpkg"
+    park.save(data)
+    out = tmp_path / "small.html"
+    done = CliRunner().invoke(
+        cli, ["map", "--data", str(data), "-o", str(out), "--basemap", "none"]
+    )
+    assert done.exit_code == 1 and "more than a browser can open" in done.output
+    assert not out.exists()

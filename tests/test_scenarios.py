@@ -247,6 +247,30 @@ def test_balance_with_a_layout_and_its_table(small_comparison):
             direct.set_index("code").loc["1207", "area_m2"]
             > result.existing_balance.set_index("code").loc["1207", "area_m2"]
         )
+    # plots code only the land no parcel codes (plain shapely, outside every road)
+    from parkmap._geometry import right_of_way
+
+    roads = shapely.union_all([*right_of_way(park["roads"]), *right_of_way(plan.roads)])
+    new = shapely.difference(
+        shapely.union_all(plan.plots.geometry.array),
+        shapely.union(shapely.union_all(park["parcels"].geometry.array), roads),
+    )
+    planned = direct.set_index("code")["area_m2"]
+    existing = result.existing_balance.set_index("code")["area_m2"]
+    # ... and inserted roads take land from the parcels they cross: a parcel's code is
+    # otherwise kept under a plot
+    inserted = shapely.difference(
+        shapely.union_all(right_of_way(plan.roads)),
+        shapely.union_all(right_of_way(park["roads"])),
+    )
+    crossed = {
+        code: shapely.intersection(inserted, shapely.union_all(group.geometry.array)).area
+        for code, group in park["parcels"].groupby("landuse_code")
+    }
+    assert new.area > 0 and crossed["100102"] > 0 and crossed["1402"] > 0
+    change = planned["100102"] - existing["100102"]
+    assert change == pytest.approx(new.area - crossed["100102"], rel=1e-6)
+    assert planned["1402"] == pytest.approx(existing["1402"] - crossed["1402"], rel=1e-9)
     frame = result.table("balance")
     total = frame[frame["kind"] == "total"].iloc[0]
     for key in ["existing", "base", "s1", "s2"]:

@@ -332,6 +332,14 @@ var parkmapCompact = (function () {
       this._redraw();
     },
 
+    _redraw: function () {
+      // a redraw now makes a pending one (layers just added) redundant
+      if (this._redrawRequest) {
+        L.Util.cancelAnimFrame(this._redrawRequest);
+      }
+      L.Canvas.prototype._redraw.call(this);
+    },
+
     _view: function () {
       // Scale and offset from [0, 1] Mercator to layer pixels, and the view in [0, 1].
       var map = this._map;

@@ -4,7 +4,8 @@ An :class:`parkmap.allocation.Allocation` (anything with ``plots``, ``projects``
 ``balance`` and ``summary``) is drawn as one overlay: the plots a project received in
 one of twelve colours (``map_styles.csv`` layer ``allocation``, cycled), free plots
 outlined grey, each with the project's name in its tooltip. The panel gets the
-headline, the land balance by sub-park and the projects not placed with their reason.
+headline, the land balance by sub-park, the projects not placed with their reason and
+the allocation's notes (every assumption its numbers rest on).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def allocation_overlay(ctx: Context, allocation, crs) -> Overlay | None:
 
 
 def allocation_panel(ctx: Context, allocation) -> str:
-    """Panel HTML: the headline, the land balance and the projects not placed."""
+    """Panel HTML: the headline, the land balance, the projects not placed, the notes."""
     summary = getattr(allocation, "summary", None) or {}
     lang = ctx.lang
     headline = summary.get("headline_zh" if lang == "zh" else "headline_en", "")
@@ -112,4 +113,8 @@ def allocation_panel(ctx: Context, allocation) -> str:
             f"<details><summary>{esc(ctx.t('unplaced'))} ({len(missed)})</summary>"
             f"<ul>{items}</ul></details>"
         )
+    notes = list(getattr(allocation, "notes", None) or [])
+    if notes:
+        items = "".join(f"<li>{esc(text(n))}</li>" for n in notes)
+        parts.append(f"<details><summary>{esc(ctx.t('notes'))}</summary><ul>{items}</ul></details>")
     return "".join(parts)

@@ -18,7 +18,7 @@ from parkmap.park import Park
 from parkmap.scenarios.spec import LayerEdit, Scenario, rule_changes
 from parkmap.schema import feature_ids
 
-__all__ = ["Applied", "apply_scenario", "base_options"]
+__all__ = ["Applied", "apply_scenario"]
 
 
 @dataclass
@@ -45,11 +45,6 @@ class Applied:
     layout: dict = field(default_factory=dict)
     allocation: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def base_options() -> tuple[dict, dict]:
-    """The layout and allocation keywords of the base column (the engines' defaults)."""
-    return {}, {}
 
 
 def _read(value, park: Park, where: str) -> gpd.GeoDataFrame:

@@ -4,13 +4,13 @@ The land counted is the availability waterfall's gross area (the clusters, or th
 parcels of a parcels-only park), so the table's total is the waterfall's ``gross_m2``.
 Each square metre goes to the first layer that gives it a class, in this order:
 
-1. the layout's inserted branch roads and its plots (a plot takes its sub-park's
-   ``landuse_code``): the plan, when a layout is given;
+1. the branch roads a layout inserts (when a layout is given);
 2. road rights-of-way (centreline buffered by half the red line) of the statuses the
    availability rules claim, classed by ``road_class``;
-3. parcels, by their ``landuse_code``;
-4. constraints whose kind implies a class (water, farmland, cropland, forest);
-5. what is left is *unclassified*: the data give it no land use.
+3. parcels, by their ``landuse_code`` (a parcel's planned use is kept under a plot);
+4. the layout's plots, by their sub-park's ``landuse_code`` (land no parcel codes);
+5. constraints whose kind implies a class (water, farmland, cropland, forest);
+6. what is left is *unclassified*: the data give it no land use.
 
 The classes of roads, inserted roads and constraint kinds are data
 (``data/landuse_balance.csv``, with sources). The classes are grouped under their
@@ -58,12 +58,6 @@ def balance_steps(park: Park, availability, layout=None) -> list[tuple[str, np.n
         if len(roads):
             codes = [classes.get(("layout_roads", str(c))) for c in roads["road_class"]]
             steps.append(("layout_roads", right_of_way(roads), codes))
-        plots = layout.plots
-        if len(plots):
-            subparks = park["subparks"]
-            by_id = dict(zip(feature_ids(subparks), subparks["landuse_code"], strict=True))
-            codes = [_code(by_id.get(s)) for s in plots["subpark"]]
-            steps.append(("layout_plots", np.asarray(plots.geometry.array), codes))
     roads = park.get("roads")
     if roads is not None and len(roads):
         roads = roads[roads["status"].isin(availability.rules.road_statuses)].reset_index(drop=True)
@@ -73,6 +67,13 @@ def balance_steps(park: Park, availability, layout=None) -> list[tuple[str, np.n
     if parcels is not None and len(parcels):
         codes = [_code(c) for c in parcels["landuse_code"]]
         steps.append(("parcels", np.asarray(parcels.geometry.array), codes))
+    if layout is not None:
+        plots = layout.plots
+        if len(plots):
+            subparks = park["subparks"]
+            by_id = dict(zip(feature_ids(subparks), subparks["landuse_code"], strict=True))
+            codes = [_code(by_id.get(s)) for s in plots["subpark"]]
+            steps.append(("layout_plots", np.asarray(plots.geometry.array), codes))
     constraints = park.get("constraints")
     if constraints is not None and len(constraints):
         codes = [classes.get(("constraints", str(k))) for k in constraints["kind"]]

@@ -169,9 +169,10 @@ def compare_columns(
     else:
         notes.append("layout: every sub-park in every column")
     notes.append(
-        "用地平衡表 / land-use balance: the gross area of the waterfall, classed by the "
-        "layout's plots (their sub-park's code) and inserted roads, then road rights-of-way, "
-        "parcels and constraint kinds (data/landuse_balance.csv); the rest is unclassified"
+        "用地平衡表 / land-use balance: the gross area of the waterfall, classed in this "
+        "order by the layout's inserted roads, road rights-of-way, parcels, the layout's "
+        "plots (their sub-park's code) and constraint kinds (data/landuse_balance.csv); "
+        "the rest is unclassified (the data give it no land use)"
     )
     columns: list[Column] = []
     used: set[str] = set()
