@@ -434,3 +434,21 @@ def test_dianjiang_flexible_zone_not_approved(dianjiang):
     for col in result.columns:
         assert col.balance["share"].sum() == pytest.approx(1.0, abs=1e-12)
     assert np.isclose(result.existing_balance["area_m2"].sum(), direct.total["gross_m2"], rtol=1e-9)
+
+
+def test_a_scenario_that_moves_the_gross_area(small_park):
+    """Removing a cluster: its land is not_in_park on the scenario side, and the
+    identity gained - lost = change of the total still holds for every category."""
+    smaller = Scenario("去掉二组团", layers={"clusters": LayerEdit(remove=("c2",))})
+    result = compare(small_park, [smaller], layout=False)
+    base, scen = result.base.availability.total, result["s1"].availability.total
+    assert scen["gross_m2"] == pytest.approx(base["gross_m2"] - 500 * 1000, rel=1e-9)
+    changes = result["s1"].changes
+    assert set(changes["to_category"]) == {"not_in_park"}
+    assert changes["area_m2"].sum() == pytest.approx(500 * 1000, rel=1e-9)
+    for cat in result.base.availability.categories:
+        gained = changes.loc[changes["to_category"] == cat, "area_m2"].sum()
+        lost = changes.loc[changes["from_category"] == cat, "area_m2"].sum()
+        assert gained - lost == pytest.approx(scen[f"{cat}_m2"] - base[f"{cat}_m2"], abs=1e-3)
+    assert len(small_park["clusters"]) == 2  # the base keeps its cluster
+    assert result["s1"].balance["area_m2"].sum() == pytest.approx(scen["gross_m2"], rel=1e-9)
