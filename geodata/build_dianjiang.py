@@ -430,7 +430,7 @@ def named_roads(model: Model) -> list[dict[str, Any]]:
         road("rd-spine", "产业带主干道（示意）", "Belt spine road (illustrative)", "trunk", 40,
              "built", spine_line(f), f"inferred: links the {SEED} clusters; {placed}"),
         road("rd-g42-g50", "G42/G50 高速公路（示意线位）",
-             "G42/G50 expressway (illustrative alignment)", "expressway", 60, "built",
+             "G42/G50 expressway (illustrative alignment)", "highway", 60, "built",
              expressway_line(f), f"{PRESS} (expressways cross Taiping); alignment inferred",
              "medium"),
         road("rd-dongfang", "东方大道（汽摩产业园段）", "Dongfang Avenue (auto park section)",
@@ -1379,7 +1379,7 @@ def write_all(model: Model) -> None:
 
 VOCAB = {
     ("boundary", "zone"): {"集中建设区", "弹性发展区", "特别用途区"},
-    ("roads", "road_class"): {"expressway", "trunk", "secondary", "branch"},
+    ("roads", "road_class"): {"highway", "expressway", "trunk", "secondary", "branch"},
     ("roads", "status"): {"built", "under_construction", "planned"},
     ("buildings", "kind"): {"standard_factory", "factory", "office", "warehouse"},
     ("buildings", "status"): {"built", "under_construction", "planned", "renovation"},

@@ -247,7 +247,7 @@ def test_mapping_draft_parses_and_lists_todos():
     roads, other = data["layers"]
     assert roads["defaults"] == {"road_class": TODO, "red_line_m": TODO, "status": TODO}
     assert other["target"] == TODO
-    assert "one of: expressway, trunk, secondary, branch" in text
+    assert "one of: highway, expressway, trunk, secondary, branch" in text
     assert "--mapping" in text
 
 

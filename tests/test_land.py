@@ -532,3 +532,48 @@ def test_rules_file_path_accepted(small_park, tmp_path):
     assert result.rules.source == str(path)
     with pytest.raises(RulesError):
         parkmap.availability(small_park, tmp_path / "missing.toml")
+
+
+def test_control_line_of_the_local_rules_is_the_smallest_buffer():
+    """A 220 kV corridor tagged ``control_line`` keeps 15 m more (渝府令318号 art. 51)."""
+    square = box(X0, Y0, X0 + 1000, Y0 + 1000)
+    line = box(X0 - 10, Y0 + 499, X0 + 1010, Y0 + 501)  # the line's 2 m corridor polygon
+    tagged = {**constraint(line, kind="corridor"), "control_line": "power_220kv"}
+    park = parkmap.Park({"clusters": cluster(square), "constraints": layer(tagged)})
+    row = total(parkmap.availability(park))
+    expected = shapely.buffer(line, 15.0).intersection(square).area
+    assert row["constraints_m2"] == pytest.approx(expected)
+    # the feature's own larger buffer still wins; an unknown feature adds nothing
+    wider = {**tagged, "buffer_m": 40.0}
+    park = parkmap.Park({"clusters": cluster(square), "constraints": layer(wider)})
+    assert total(parkmap.availability(park))["constraints_m2"] == pytest.approx(
+        shapely.buffer(line, 40.0).intersection(square).area
+    )
+    other = {**tagged, "control_line": "no_such_line", "buffer_m": 1.0}
+    park = parkmap.Park({"clusters": cluster(square), "constraints": layer(other)})
+    assert total(parkmap.availability(park))["constraints_m2"] == pytest.approx(
+        shapely.buffer(line, 1.0).intersection(square).area
+    )
+
+
+def test_highway_control_band_is_a_hard_constraint():
+    """A 高速公路 keeps 66 m each side of its centreline free (渝府令318号 art. 48)."""
+    square = box(X0, Y0, X0 + 1000, Y0 + 1000)
+    line = LineString([(X0 - 50, Y0 + 500), (X0 + 1050, Y0 + 500)])
+    park = parkmap.Park(
+        {"clusters": cluster(square), "roads": roads({**road(line, 60), "road_class": "highway"})}
+    )
+    row = total(parkmap.availability(park))
+    band = shapely.buffer(line, 66.0, cap_style="flat").intersection(square).area
+    assert row["constraints_m2"] == pytest.approx(band)
+    assert row["roads_m2"] == pytest.approx(0.0, abs=1e-6)  # inside the band already
+    # an urban expressway (快速路) has no such band: only its right-of-way
+    urban = parkmap.Park(
+        {
+            "clusters": cluster(square),
+            "roads": roads({**road(line, 60), "road_class": "expressway"}),
+        }
+    )
+    row = total(parkmap.availability(urban))
+    assert row["constraints_m2"] == pytest.approx(0.0, abs=1e-6)
+    assert row["roads_m2"] == pytest.approx(60.0 * 1000)

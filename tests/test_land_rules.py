@@ -88,15 +88,52 @@ def test_as_dict_round_trips_through_toml(tmp_path):
     data = rules.as_dict()
     lines.append(f"version = {data['version']}")
     lines.append(f"order = {data['order']}")
+
+    def toml(value) -> str:  # lists and tables of numbers, as TOML
+        if isinstance(value, dict):
+            return "{ " + ", ".join(f"{k} = {v}" for k, v in value.items()) + " }"
+        return repr(value)
+
     for section in ("boundary", "roads", "built", "committed", "fragments"):
         lines.append(f"[{section}]")
-        lines += [f"{k} = {v!r}" for k, v in data[section].items()]
+        lines += [f"{k} = {toml(v)}" for k, v in data[section].items()]
     lines.append("[constraints]")
     lines.append(f"hard_kinds = {data['constraints']['hard_kinds']}")
     lines.append(f"conditional_kinds = {data['constraints']['conditional_kinds']}")
-    lines.append("[constraints.buffer_m]")
-    lines += [f"{k} = {v}" for k, v in data["constraints"]["buffer_m"].items()]
+    for table in ("buffer_m", "control_line_m"):
+        lines.append(f"[constraints.{table}]")
+        lines += [f"{k} = {v}" for k, v in data["constraints"][table].items()]
     path = tmp_path / "rt.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     again = load_rules(path)
     assert again.as_dict() == data
+
+
+def test_control_lines_are_the_chongqing_profile_values():
+    """constraints.control_line_m equals data/control_lines_cq318.csv, feature by feature."""
+    import pandas as pd
+
+    from parkmap._data import data_path
+
+    table = pd.read_csv(data_path("control_lines_cq318.csv"))
+    expected = {
+        f: float(d)
+        for f, d in zip(table["feature"], table["distance_m"], strict=True)
+        if not f.startswith(("expressway", "national_road", "provincial_road"))
+    }
+    assert dict(parkmap.load_rules().control_line_m) == expected
+    rules = parkmap.load_rules().replace(control_line_m={"power_220kv": 20})
+    assert rules.control_line_m["power_220kv"] == 20 and rules.control_line_m["pylon"] == 10
+
+
+def test_highway_band_is_art_48():
+    import pandas as pd
+
+    from parkmap._data import data_path
+
+    table = pd.read_csv(data_path("control_lines_cq318.csv")).set_index("feature")
+    assert dict(parkmap.load_rules().road_control_band_m) == {
+        "highway": float(table.at["expressway", "distance_m"])
+    }
+    with pytest.raises(RulesError, match="control_band_m"):
+        parkmap.load_rules().replace(road_control_band_m={"highway": -1})

@@ -26,6 +26,7 @@ import pytest
 import shapely
 
 import parkmap
+from parkmap.errors import RulesError
 from parkmap.siteplan import BuildingTemplate
 
 DATA = Path(parkmap.__file__).parent / "data"
@@ -277,3 +278,22 @@ def test_reports_name_the_standards_and_their_confidence(plan, class_a):
     assert class_a.summary["compliance_rate"] is None
     assert class_a.plots["binding"].str.contains("not verified").all()
     assert "not verified" in class_a.render("table")
+
+
+def test_standard_factory_floors_hold_the_art_37_unit(park, available):
+    tiny = BuildingTemplate(
+        template="tiny",
+        role="factory",
+        kind="standard_factory",
+        name_zh="小单元",
+        name_en="tiny unit",
+        width_m=12,
+        length_m=20,
+        length_min_m=20,
+        storeys=3,
+        ground_storey_height_m=6.0,
+        storey_height_m=4.5,
+        fire_class="C_12",
+    )
+    with pytest.raises(RulesError, match=r"art\. 37"):
+        parkmap.layout(park, available, subpark=SUBPARK, building=tiny)

@@ -94,7 +94,7 @@ _COMMON = (
     Column("confidence", required=False, nullable=True, description="how sure the source is"),
 )
 
-ROAD_CLASSES = ("expressway", "trunk", "secondary", "branch")
+ROAD_CLASSES = ("highway", "expressway", "trunk", "secondary", "branch")
 ROAD_STATUS = ("built", "under_construction", "planned")
 BUILDING_KINDS = ("standard_factory", "factory", "office", "warehouse", "dormitory", "other")
 BUILDING_STATUS = ("built", "under_construction", "planned", "renovation")
@@ -206,6 +206,13 @@ LAYERS: dict[str, LayerSchema] = {
                 Column("kind", allowed=CONSTRAINT_KINDS),
                 Column("hard", "bool", description="never available when true"),
                 Column("buffer_m", "number", min_value=0, description="buffer around it, m"),
+                Column(
+                    "control_line",
+                    required=False,
+                    nullable=True,
+                    description="control-line feature (power_220kv, railway_trunk, "
+                    "oil_gas_pipeline …): the rules' control_line_m is its smallest buffer",
+                ),
             ),
             "planning constraints (三区三线 and others)",
         ),

@@ -47,8 +47,24 @@ Examples:
 @click.option("--swap-xy", is_flag=True, help="Swap x/y of sources detected as swapped.")
 @overwrite_option
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@click.option(
+    "--write-mapping",
+    "write_mapping",
+    type=click.Path(dir_okay=False),
+    help="Also write a ready-to-edit mapping file: every source, its target, TODOs.",
+)
 def import_(
-    sources, output, mapping, s_srs, t_srs, from_gcj02, encoding, swap_xy, overwrite, as_json
+    sources,
+    output,
+    mapping,
+    s_srs,
+    t_srs,
+    from_gcj02,
+    encoding,
+    swap_xy,
+    overwrite,
+    as_json,
+    write_mapping,
 ) -> None:
     """Import your own files into a park GeoPackage.
 
@@ -77,9 +93,12 @@ def import_(
             encoding=encoding,
             swap_xy=swap_xy,
             crs=t_srs,
+            write_mapping=write_mapping,
         )
     finally:
         log.setLevel(level)
+        if write_mapping and Path(write_mapping).is_file():
+            click.echo(f"wrote {write_mapping}: fill its TODOs, then --mapping {write_mapping}")
     park.save(output, overwrite=overwrite)
     if as_json:
         import json
@@ -90,6 +109,14 @@ def import_(
         for line in found.lines() + [str(p) for p in park.problems]:
             click.echo(line, err=True)
     errors = [p for p in found.problems + park.problems if p.severity == "error"]
+    if any(p.message == "required column is missing" for p in errors) and not write_mapping:
+        again = " ".join(["parkmap", "import", *sources, "-o", output, "--overwrite"])
+        click.echo(
+            "columns are missing: write them into one file with\n  "
+            f"{again} --write-mapping mapping.toml\nthen fill its TODOs and import with "
+            "--mapping mapping.toml",
+            err=True,
+        )
     counts = ", ".join(f"{name}={len(gdf)}" for name, gdf in park.layers.items())
     click.echo(
         f"wrote {output} ({counts}; {park.crs.to_string()}): {len(errors)} error(s)"

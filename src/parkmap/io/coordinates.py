@@ -111,5 +111,7 @@ def no_crs_error(pending: list[Source], near: tuple[float, float] | None) -> CRS
     also = f"; other candidates: {others}{' …' if len(found) > 6 else ''}" if others else ""
     return CRSError(
         f"{where}: no coordinate reference system (no .prj?){more}; {rng} fit {first}"
-        f"{also}; pass --s-srs EPSG:{first.epsg} if that is right"
+        f"{also}; if EPSG:{first.epsg} is right, import with it: parkmap import "
+        f"{' '.join(sorted({str(s.path) for s in pending}))} --s-srs EPSG:{first.epsg} "
+        "-o park.gpkg (with your other files), then use --data park.gpkg"
     )

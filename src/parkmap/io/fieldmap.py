@@ -184,6 +184,13 @@ def _parse_rule(entry: dict, where: str) -> LayerRule:
                 f"{where}: landuse_scheme {scheme!r} is not one of {', '.join(LANDUSE_SCHEMES)}"
             )
         rule.landuse_scheme = scheme
+    todo = [k for k, v in (("target", rule.target), *rule.defaults.items(), *rule.columns.items())
+            if v == "TODO"]  # fmt: skip
+    if todo:
+        raise RulesError(
+            f"{where}: {', '.join(todo)} still TODO: replace it with a value "
+            "(the comment beside it lists the allowed ones), or skip = true"
+        )
     if rule.target is None and not rule.skip:
         raise RulesError(f"{where}: give a 'target' layer (e.g. \"parcels\") or skip = true")
     return rule

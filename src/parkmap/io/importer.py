@@ -1,15 +1,17 @@
 """Importing planners' own data: bureau GIS files and CAD drawings into a Park.
 
-:func:`import_park` reads Shapefile, GeoPackage (every layer), GeoJSON, GeoParquet,
-KML, FlatGeobuf and DXF, finds out what each source holds (encoding, CRS, standard
-field names), maps it onto the park layers, repairs what can be repaired and says so,
-and builds a :class:`~parkmap.park.Park`. Nothing is guessed silently: a missing CRS
-with several candidates, swapped axes, text that does not decode, or a file that cannot
-be read each stop the import with one line naming the file, layer and feature. What
-can be fixed without doubt (an invalid polygon, an empty geometry, a closed CAD
-polyline) is fixed and listed in the :class:`ImportReport`.
+Why this module is long: the pipeline's steps (read, CRS, clean, map, assemble, draft a
+mapping) share the per-source state; each step's helpers live in the sibling modules.
 
-Inputs are only ever opened for reading.
+:func:`import_park` reads Shapefile, GeoPackage, File Geodatabase (every feature
+class), GeoJSON (also DataV JSON arrays), GeoParquet, KML, FlatGeobuf, DXF,
+OpenStreetMap extracts and project lists (Excel / CSV), finds out what each source
+holds (encoding, CRS, standard field names), maps it onto the park layers, repairs
+what can be repaired and says so, and builds a :class:`~parkmap.park.Park`. Nothing is
+guessed silently: a missing CRS with several candidates, swapped axes, undecodable
+text or an unreadable file stop the import with one line naming the file, layer and
+feature; what is inferred (a status from the survey class, a default width) is stated
+in the report and in the park's notes. Inputs are only ever opened for reading.
 """
 
 from __future__ import annotations
@@ -26,16 +28,19 @@ import pandas as pd
 import shapely
 
 from parkmap._geometry import repair
-from parkmap.crs import WGS84, choose_metric_crs, crs_label, to_crs
+from parkmap.crs import WGS84, crs_label, measuring_crs, to_crs
 from parkmap.errors import DataFileError
 from parkmap.io.columns import apply_columns, apply_landuse, apply_schema, check_text
 from parkmap.io.coordinates import check_coordinates, convert_gcj02, no_crs_error
 from parkmap.io.detect import crs_candidates
 from parkmap.io.fieldmap import FieldMapping, LayerRule, auto_columns, auto_target, load_mapping
 from parkmap.io.files import METADATA_TABLE, list_layers, load_park
+from parkmap.io.mapping_draft import DraftEntry, missing_columns, write_draft
+from parkmap.io.projects import place_at_subparks, unplaced_projects
 from parkmap.io.readers import FORMATS, Source, expand, read_source_file
 from parkmap.io.report import Collector, ImportReport, SourceReport
 from parkmap.io.styles import STYLE_TABLE
+from parkmap.io.survey import infer_missing_status
 from parkmap.park import Park
 from parkmap.schema import LAYERS, LINE, POINT_OR_POLYGON, POLYGON, Problem, feature_ids
 
@@ -155,6 +160,8 @@ def _rule(src: Source, mapping: FieldMapping | None) -> LayerRule:
 def _target(src: Source, rule: LayerRule, field_layer: str | None) -> tuple[str, dict]:
     if rule.target:
         return rule.target, {}
+    if src.target:
+        return src.target, {}
     target, defaults = auto_target(src.dxf_layer, src.layer, src.path.stem)
     if target in (None, "-"):
         target = field_layer or None
@@ -230,6 +237,11 @@ def _prepare(src, rule, target, defaults, crs_how, swap_xy, gcj, report) -> gpd.
     if target in LAYERS and LAYERS[target].landuse_columns:
         apply_landuse(gdf, rule, scheme, ids, note, src, report)
     apply_schema(gdf, target, rule, defaults, note, ids)
+    if target == "parcels" and (rule.landuse_scheme or scheme) == "survey":
+        field_name = next((f for c, f in columns.items() if c == "landuse_code"), "DLBM")
+        inferred = infer_missing_status(gdf, field_name, f"{src.path.name}:{label}")
+        if inferred:
+            report.notes.append(inferred)
     if "source" not in gdf.columns:
         gdf["source"] = src.path.name + (f":{src.layer}" if src.layer else "")
     if "id" in gdf.columns:
@@ -250,6 +262,28 @@ def _prepare(src, rule, target, defaults, crs_how, swap_xy, gcj, report) -> gpd.
         )
     )
     return gdf
+
+
+def _write_draft(loaded, mapping, path) -> None:
+    entries = []
+    for src, rule in loaded:
+        auto, field_layer, _ = auto_columns([str(c) for c in src.gdf.columns])
+        known = rule.target or src.target or auto_target(src.dxf_layer, src.layer, src.path.stem)[0]
+        target = _target(src, rule, field_layer)[0] if known not in (None, "-") else None
+        target = target if target in LAYERS else None
+        columns = {**auto, **rule.columns} if target else {}
+        present = [*columns, *rule.defaults, *(str(c) for c in src.gdf.columns)]
+        if target == "parcels" and "landuse_code" in columns:
+            present.append("status")  # inferred from the survey class
+        how = "the mapping" if rule.target else ("the file's content" if src.target else "names")
+        entries.append(
+            DraftEntry(
+                src.path.name, src.layer, target, how if target else "", columns,
+                [str(c) for c in src.gdf.columns if c != src.gdf.geometry.name],
+                missing_columns(target, present),
+            )
+        )  # fmt: skip
+    write_draft(entries, path)
 
 
 def _check_declared_area(layers: dict[str, gpd.GeoDataFrame], report: ImportReport) -> None:
@@ -284,6 +318,7 @@ def import_park(
     swap_xy: bool = False,
     crs=None,
     metadata: dict | None = None,
+    write_mapping: str | os.PathLike | None = None,
 ) -> tuple[Park, ImportReport]:
     """Import planners' files (GIS layers, CAD drawings) into a park.
 
@@ -314,6 +349,10 @@ def import_park(
         in :class:`~parkmap.park.Park`).
     metadata : dict, optional
         Park metadata (name …); the mapping's ``[park]`` table fills what is not given.
+    write_mapping : path-like, optional
+        Write a ready-to-edit mapping file there as soon as the sources are read:
+        every source layer with its target, the fields recognised, and ``"TODO"`` for
+        what is missing (fill them, then import again with ``mapping=``).
 
     Returns
     -------
@@ -360,6 +399,9 @@ def import_park(
                 )
                 continue
             loaded.append((src, rule))
+            report.notes.extend(src.notes)
+    if write_mapping is not None:
+        _write_draft(loaded, mapping, write_mapping)
     if not loaded:
         raise DataFileError("nothing imported: every source layer was skipped")
 
@@ -372,7 +414,7 @@ def import_park(
             src.gdf = src.gdf.set_crs(to_crs(rule.s_srs), allow_override=True)
             how[id(src)] = f"mapping {rule.origin}"
         elif src.gdf.crs is not None:
-            how[id(src)] = "declared by the file"
+            how[id(src)] = src.crs_how or "declared by the file"
         elif given is not None:
             src.gdf = src.gdf.set_crs(given)
             how[id(src)] = "--s-srs"
@@ -404,7 +446,13 @@ def import_park(
         note = Collector(report, str(src.path), src.label)
         if len(src.gdf) == 0:
             note.add("empty layer: no features")
+        held = None
+        if src.fmt == "project list" and src.gdf.geometry.isna().any():
+            held = unplaced_projects(src, rule, report)  # placed at their sub-park below
+            src.gdf = src.gdf[src.gdf.geometry.notna()]
         gdf = _prepare(src, rule, target, defaults, how[id(src)], swap_xy, gcj, report)
+        if held is not None:
+            gdf = pd.concat([gdf, held.to_crs(gdf.crs)], ignore_index=True)
         if src.gdf.crs is None and len(gdf) == 0:
             continue
         prepared.setdefault(target, []).append(gdf)
@@ -416,16 +464,22 @@ def import_park(
     frames = {t: gs for t, gs in frames.items() if gs}
     if not any(len(g) for gs in frames.values() for g in gs):
         raise DataFileError("nothing imported: every source layer is empty")
-    chosen = choose_metric_crs({t: gs[0] for t, gs in frames.items() if len(gs[0])} or
-                         {t: gs[0] for t, gs in frames.items()}, park_crs)  # fmt: skip
+    choice = measuring_crs({t: gs[0] for t, gs in frames.items() if len(gs[0])} or
+                           {t: gs[0] for t, gs in frames.items()}, park_crs)  # fmt: skip
+    chosen = choice.crs
+    report.notes.extend(choice.notes)
     layers = {
         target: gpd.GeoDataFrame(
             pd.concat([g.to_crs(chosen) for g in gs], ignore_index=True), crs=chosen
         )
         for target, gs in frames.items()
     }
+    if "projects" in layers and layers["projects"].geometry.isna().any():
+        layers["projects"], placed = place_at_subparks(layers["projects"], layers.get("subparks"))
+        report.notes.append(placed)
     report.crs = chosen.to_string()
     _check_declared_area(layers, report)
+    meta["notes"] = [*meta.get("notes", []), *report.notes]
     meta["import"] = report.to_dict()
     label = ", ".join(str(p) for p in expand(sources))
     park = Park(layers, crs=chosen, metadata=meta, source=label)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from parkmap.schema import LAYERS
 
-__all__ = ["TODO", "DraftEntry", "draft_mapping", "missing_columns"]
+__all__ = ["TODO", "DraftEntry", "draft_mapping", "missing_columns", "write_draft"]
 
 #: The placeholder written for every value the planner must supply.
 TODO = "TODO"
@@ -127,3 +128,15 @@ def draft_mapping(entries: Sequence[DraftEntry], *, command: str | None = None) 
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def write_draft(entries: Sequence[DraftEntry], path) -> Path:
+    """Write :func:`draft_mapping` to ``path`` (UTF-8); an existing file is replaced.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    path.write_text(draft_mapping(entries), encoding="utf-8")
+    return path

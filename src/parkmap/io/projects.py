@@ -21,7 +21,7 @@ import shapely
 from parkmap._data import read_table
 from parkmap.errors import DataFileError
 
-__all__ = ["ProjectList", "place_at_subparks", "read_project_list"]
+__all__ = ["ProjectList", "place_at_subparks", "read_project_list", "unplaced_projects"]
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
@@ -180,7 +180,9 @@ def place_at_subparks(
             f"project {name!r} has no coordinates and there is no subparks layer to place it in"
         )
     centres = subparks.geometry.representative_point()
-    by_key = {str(k): p for k, p in zip(subparks["id"], centres, strict=True)}
+    by_key = {}
+    if "id" in subparks:
+        by_key.update({str(k): p for k, p in zip(subparks["id"], centres, strict=True)})
     if "name_zh" in subparks:
         by_key.update({str(k): p for k, p in zip(subparks["name_zh"], centres, strict=True)})
     keys = out.loc[missing, "subpark"].astype(str).str.strip()
@@ -189,7 +191,7 @@ def place_at_subparks(
         idx = unknown.index[0]
         raise DataFileError(
             f"project {out.loc[idx, 'name_zh']!r}: sub-park {unknown.iloc[0]!r} is not in the "
-            f"subparks layer (known: {', '.join(sorted(map(str, subparks['id'])))})"
+            f"subparks layer (known: {', '.join(sorted(by_key))})"
         )
     out.loc[missing, out.geometry.name] = gpd.GeoSeries(
         [by_key[k] for k in keys], index=keys.index, crs=out.crs
@@ -197,3 +199,20 @@ def place_at_subparks(
     return out, (
         f"{int(missing.sum())} project(s) without coordinates drawn at the centre of their sub-park"
     )
+
+
+def unplaced_projects(src, rule, report) -> gpd.GeoDataFrame:
+    """The rows of a project list without coordinates, their values translated.
+
+    They skip the geometry checks of the import (they have no geometry yet) and are
+    placed at their sub-park's centre once the park's layers are assembled.
+    """
+    from parkmap.io.columns import apply_schema
+    from parkmap.io.report import Collector
+
+    held = src.gdf[src.gdf.geometry.isna()].copy()
+    ids = pd.Series(held["id"].astype(str).to_numpy(), index=held.index)
+    apply_schema(held, "projects", rule, {}, Collector(report, str(src.path), src.label), ids)
+    if "source" not in held.columns:
+        held["source"] = src.path.name
+    return held

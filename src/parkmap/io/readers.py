@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,6 +37,12 @@ FORMATS = {
     ".kml": "KML",
     ".dxf": "DXF",
     ".fgb": "FlatGeobuf",
+    ".gdb": "OpenFileGDB",
+    ".pbf": "OSM",
+    ".osm": "OSM",
+    ".xlsx": "project list",
+    ".xlsm": "project list",
+    ".csv": "project list",
 }
 
 _DXF_KEEP = {"Layer": "dxf_layer", "EntityHandle": "cad_handle", "Text": "cad_text"}
@@ -52,10 +58,20 @@ class Source:
     fmt: str
     encoding: EncodingChoice | None = None
     dxf_layer: str | None = None
+    #: File Geodatabase feature dataset holding the layer (named in messages).
+    dataset: str | None = None
+    #: Park layer the reader already knows the source is (OSM, project lists).
+    target: str | None = None
+    #: How the CRS is known, when not declared by the file (GeoJSON: by the standard).
+    crs_how: str | None = None
+    #: What the reader inferred or assumed, for every output.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        """The name of the source layer in messages: its layer, else the file's stem."""
+        """The source layer in messages: ``dataset/layer``, its layer, else the file's stem."""
+        if self.dataset and self.layer:
+            return f"{self.dataset}/{self.layer}"
         return self.layer or self.path.stem
 
 
@@ -200,14 +216,96 @@ def _read_parquet(path: Path) -> list[Source]:
     return [Source(path, None, gdf, "GeoParquet")]
 
 
+def _gdb_datasets(path: Path) -> dict[str, str]:
+    """Feature class → feature dataset of a File Geodatabase (from its GDB_Items table)."""
+    try:
+        items = pyogrio.read_dataframe(
+            path, layer="GDB_Items", read_geometry=False, columns=["Name", "Path"],
+            LIST_ALL_TABLES="YES",
+        )  # fmt: skip
+    except Exception:  # an older geodatabase without the table: no dataset names
+        return {}
+    out = {}
+    for name, where in zip(items["Name"], items["Path"], strict=True):
+        parts = [p for p in str(where).split("\\") if p]
+        if len(parts) == 2:
+            out[str(name)] = parts[0]
+    return out
+
+
+def _read_filegdb(path: Path) -> list[Source]:
+    layers = list_layers(path)
+    spatial = [str(r.name) for r in layers.itertuples() if r.geometry_type is not None]
+    if not spatial:
+        raise DataFileError(f"{path}: no feature class in this File Geodatabase")
+    datasets = _gdb_datasets(path)
+    return [
+        Source(path, name, _read_layer(path, name), "OpenFileGDB", dataset=datasets.get(name))
+        for name in spatial
+    ]
+
+
+def _read_osm(path: Path) -> list[Source]:
+    from parkmap.io.osm import read_osm
+
+    result = read_osm(path)
+    sources = [Source(path, name, gdf, "OSM", target=name) for name, gdf in result.layers.items()]
+    sources[0].notes.extend(result.notes)
+    return sources
+
+
+def _read_project_list(path: Path) -> list[Source]:
+    from parkmap.io.projects import read_project_list
+
+    result = read_project_list(path)
+    return [Source(path, None, result.gdf, "project list", target="projects", notes=result.notes)]
+
+
+def _read_geojson(path: Path) -> list[Source] | None:
+    """A DataV / AMap JSON array of Features; None when the file is ordinary GeoJSON."""
+    from parkmap.io.sniff import is_feature_array, read_feature_array
+
+    if not is_feature_array(path):
+        return None
+    gdf = read_feature_array(path)
+    note = (
+        f"{path.name}: a JSON array of {len(gdf)} GeoJSON Feature(s) (DataV / AMap style), "
+        "read as a FeatureCollection"
+    )
+    src = Source(path, None, gdf, "GeoJSON", notes=[note])
+    _geojson_notes(src)
+    return [src]
+
+
+def _geojson_notes(src: Source) -> None:
+    """The CRS wording of GeoJSON, and the GCJ-02 hint for AMap / DataV attributes."""
+    from parkmap.io.sniff import gcj02_markers, geojson_declares_crs
+
+    if src.fmt != "GeoJSON" or src.gdf.crs is None:
+        return
+    if not geojson_declares_crs(src.path):
+        src.crs_how = "WGS84 by the GeoJSON standard (RFC 7946), not declared by the file"
+    markers = gcj02_markers(src.gdf.columns)
+    if markers:
+        src.notes.append(
+            f"{src.path.name}: has AMap / DataV attributes ({', '.join(markers)}), so its "
+            "coordinates are probably GCJ-02, about 500 m off WGS84 in China; if so, import "
+            "it again with --from-gcj02"
+        )
+
+
 def read_source_file(path: Path, encoding: str | None) -> list[Source]:
-    """Read every source layer of one file (Shapefile, DXF, GeoParquet, or any OGR format)."""
+    """Read every source layer of one file (Shapefile, DXF, File Geodatabase, OSM …)."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DataFileError(
             f"{path}: unsupported format {path.suffix or '(no suffix)'} "
             f"(parkmap imports {', '.join(sorted(FORMATS))})"
         )
+    if fmt == "OpenFileGDB":
+        if not path.is_dir():
+            raise DataFileError(f"{path}: no such File Geodatabase folder")
+        return _read_filegdb(path)
     if not path.is_file():
         raise DataFileError(f"{path}: no such file")
     if fmt == "ESRI Shapefile":
@@ -216,15 +314,44 @@ def read_source_file(path: Path, encoding: str | None) -> list[Source]:
         return _read_dxf(path, encoding)
     if fmt == "GeoParquet":
         return _read_parquet(path)
-    layers = list_layers(path)
+    if fmt == "OSM":
+        return _read_osm(path)
+    if fmt == "project list":
+        return _read_project_list(path)
+    if fmt == "GeoJSON" and (array := _read_geojson(path)) is not None:
+        return array
+    try:
+        layers = list_layers(path)
+    except DataFileError:
+        from parkmap.io.sniff import describe_unreadable
+
+        raise DataFileError(
+            f"{path}: not a GIS file parkmap can read: it is {describe_unreadable(path)} "
+            f"(parkmap imports {', '.join(sorted(FORMATS))})"
+        ) from None
     spatial = [str(r.name) for r in layers.itertuples() if pd.notna(r.geometry_type)]
     spatial = [n for n in spatial if n != METADATA_TABLE]
     if not spatial:
         raise DataFileError(f"{path}: no spatial layer in this file")
     single = len(spatial) == 1 and fmt != "GPKG"
-    return [
+    sources = [
         Source(path, None if single else name, _read_layer(path, name), fmt) for name in spatial
     ]
+    for src in sources:
+        _geojson_notes(src)
+    return sources
+
+
+def _importable(path: Path) -> bool:
+    """Whether a file found in a folder is imported: tables only when named as project lists."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None or path.name.startswith((".", "~$")):
+        return False
+    if fmt == "project list":
+        from parkmap.io.fieldmap import auto_target
+
+        return auto_target(path.stem)[0] == "projects"
+    return True
 
 
 def expand(sources: Sequence[str | os.PathLike] | str | os.PathLike) -> list[Path]:
@@ -234,8 +361,8 @@ def expand(sources: Sequence[str | os.PathLike] | str | os.PathLike) -> list[Pat
     paths: list[Path] = []
     for item in sources:
         path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in FORMATS)
+        if path.is_dir() and path.suffix.lower() != ".gdb":
+            found = sorted(p for p in path.iterdir() if _importable(p))
             if not found:
                 raise DataFileError(f"{path}: no file parkmap can import in this folder")
             paths.extend(found)

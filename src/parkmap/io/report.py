@@ -87,10 +87,17 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     unknown_codes: dict[str, dict[str, int]] = field(default_factory=dict)
     crs: str = ""
+    #: What was inferred or assumed (statuses from survey codes, defaults, GCJ-02 hints):
+    #: the park keeps them in its notes, so every output states them.
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The report as lines: one per source, then one per problem."""
-        return [s.format_line() for s in self.sources] + [str(p) for p in self.problems]
+        return (
+            [s.format_line() for s in self.sources]
+            + [f"note: {n}" for n in self.notes]
+            + [str(p) for p in self.problems]
+        )
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -113,6 +120,7 @@ class ImportReport:
             "sources": sources,
             "problems": problems,
             "unknown_codes": self.unknown_codes,
+            "notes": list(self.notes),
         }
 
 

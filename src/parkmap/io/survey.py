@@ -22,7 +22,7 @@ import pandas as pd
 
 from parkmap._data import read_table
 
-__all__ = ["StatusInference", "infer_status", "status_table"]
+__all__ = ["StatusInference", "infer_missing_status", "infer_status", "status_table"]
 
 _SUFFIX = re.compile(r"^(\d{4})[A-Z]+$")
 
@@ -107,3 +107,29 @@ def infer_status(codes: pd.Series) -> StatusInference:
     unknown = {str(u): int(counts[u]) for u, s in mapped.items() if s is None and u != ""}
     by_status = {str(k): int(v) for k, v in status.value_counts().items()}
     return StatusInference(status, int(status.notna().sum()), by_status, unknown)
+
+
+def infer_missing_status(gdf, field_name: str, where: str) -> str | None:
+    """Fill a survey parcel layer's missing ``status`` from ``landuse_code_src``, in place.
+
+    A status the source or the mapping gives is kept; only missing ones are inferred.
+
+    Returns
+    -------
+    str or None
+        The note ``"<where>: status inferred from DLBM for N feature(s) …"``, or None
+        when nothing was inferred.
+    """
+    codes = gdf["landuse_code_src"] if "landuse_code_src" in gdf.columns else None
+    if codes is None:
+        return None
+    if "status" not in gdf.columns:
+        gdf["status"] = None
+    missing = gdf["status"].isna()
+    if not missing.any():
+        return None
+    result = infer_status(codes[missing])
+    gdf.loc[missing, "status"] = result.status
+    if not result.inferred:
+        return None
+    return f"{where}: {result.note(field_name)}"

@@ -72,12 +72,27 @@ def constraint_geoms(park: Park, rules: AvailabilityRules) -> tuple[np.ndarray, 
     hard = (kind.isin(rules.hard_kinds) | (~kind.isin(rules.conditional_kinds) & flag)).to_numpy()
     own = pd.to_numeric(gdf.get("buffer_m"), errors="coerce") if "buffer_m" in gdf else 0.0
     floor = kind.map(dict(rules.buffer_m)).astype(float).fillna(0.0)
+    if "control_line" in gdf:  # the local rules' control line of the feature (power line…)
+        line = gdf["control_line"].astype(object).where(gdf["control_line"].notna(), "")
+        floor = np.maximum(floor, line.map(dict(rules.control_line_m)).astype(float).fillna(0.0))
     buffer_m = np.maximum(pd.Series(own, index=gdf.index).fillna(0.0), floor).to_numpy()
     geoms = geoms_of(gdf)
     buffered = geoms.copy()
     grow = buffer_m > 0
     buffered[grow] = shapely.buffer(geoms[grow], buffer_m[grow])
     return buffered[hard], buffered[~hard]
+
+
+def control_bands(roads: gpd.GeoDataFrame | None, rules: AvailabilityRules) -> np.ndarray:
+    """Control bands along roads of the classes the rules name (flat ends), as polygons."""
+    if roads is None or not len(roads) or not rules.road_control_band_m:
+        return np.empty(0, dtype=object)
+    width = roads["road_class"].astype(str).map(dict(rules.road_control_band_m))
+    keep = width.notna().to_numpy() & status_in(roads, rules.road_statuses)
+    if not keep.any():
+        return np.empty(0, dtype=object)
+    lines = geoms_of(roads, keep)
+    return np.asarray(shapely.buffer(lines, width[keep].to_numpy(dtype=float), cap_style="flat"))
 
 
 def committing(park: Park, rules: AvailabilityRules) -> set | None:
@@ -205,6 +220,7 @@ def claim_steps(
     boundary = park_layer(park, "boundary")
     hard, soft = constraint_geoms(park, rules)
     roads = park_layer(park, "roads")
+    hard = np.concatenate([hard, control_bands(roads, rules)])
     buildings = park_layer(park, "buildings")
     projects = park_layer(park, "projects")
     zone_geoms = {

@@ -25,6 +25,7 @@ from parkmap.schema import (
     CONSTRAINT_KINDS,
     PARCEL_STATUS,
     PROJECT_STATUS,
+    ROAD_CLASSES,
     ROAD_STATUS,
 )
 from parkmap.units import M2_PER_MU
@@ -108,8 +109,17 @@ class AvailabilityRules:
         each feature's ``hard`` column.
     buffer_m : dict of str to float
         Smallest buffer per constraint kind, metres.
+    control_line_m : dict of str to float
+        Smallest buffer of a constraint whose ``control_line`` column names one of these
+        features (a power line by voltage, a railway, a river, a pipeline), metres: the
+        control lines of the local rules (渝府令第318号 arts. 46, 51, 55, 57, 68 by
+        default; ``data/control_lines_cq318.csv``).
     road_statuses : tuple of str
         Road statuses whose right-of-way is claimed.
+    road_control_band_m : dict of str to float
+        Per road class, the control band kept free of building on each side of the
+        centreline, metres (渝府令第318号 art. 48: 66 m from a 高速公路's centreline);
+        counted with the hard constraints.
     built_parcel_statuses, built_building_statuses : tuple of str
         Statuses that make a parcel or a building footprint built land.
     committed_parcel_statuses, committed_building_statuses : tuple of str
@@ -134,7 +144,9 @@ class AvailabilityRules:
     hard_kinds: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
     conditional_kinds: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
     buffer_m: Mapping[str, float] = _DEFAULT  # type: ignore[assignment]
+    control_line_m: Mapping[str, float] = _DEFAULT  # type: ignore[assignment]
     road_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
+    road_control_band_m: Mapping[str, float] = _DEFAULT  # type: ignore[assignment]
     built_parcel_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
     built_building_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
     committed_parcel_statuses: tuple[str, ...] = _DEFAULT  # type: ignore[assignment]
@@ -157,7 +169,8 @@ class AvailabilityRules:
             value = getattr(self, name)
             if isinstance(value, list):
                 object.__setattr__(self, name, tuple(value))
-        object.__setattr__(self, "buffer_m", Buffers(self.buffer_m))
+        for name in ("buffer_m", "control_line_m", "road_control_band_m"):
+            object.__setattr__(self, name, Buffers(getattr(self, name)))
         for name in ("min_area_mu", "min_width_m"):
             if _is_number(getattr(self, name)):
                 object.__setattr__(self, name, float(getattr(self, name)))
@@ -196,6 +209,13 @@ class AvailabilityRules:
                 )
         if "buffer_m" in changes:
             changes["buffer_m"] = {**self.buffer_m, **changes["buffer_m"]}
+        if "road_control_band_m" in changes:
+            changes["road_control_band_m"] = {
+                **self.road_control_band_m,
+                **changes["road_control_band_m"],
+            }
+        if "control_line_m" in changes:
+            changes["control_line_m"] = {**self.control_line_m, **changes["control_line_m"]}
         if "source" not in changes:
             changes["source"] = f"{self.source} (modified)"
         for name in ("min_area_mu", "min_width_m"):
@@ -219,8 +239,12 @@ class AvailabilityRules:
                 "hard_kinds": list(self.hard_kinds),
                 "conditional_kinds": list(self.conditional_kinds),
                 "buffer_m": dict(self.buffer_m),
+                "control_line_m": dict(self.control_line_m),
             },
-            "roads": {"statuses": list(self.road_statuses)},
+            "roads": {
+                "statuses": list(self.road_statuses),
+                "control_band_m": dict(self.road_control_band_m),
+            },
             "built": {
                 "parcel_statuses": list(self.built_parcel_statuses),
                 "building_statuses": list(self.built_building_statuses),
@@ -291,8 +315,10 @@ def _parse(data: Mapping, source: str, base: AvailabilityRules) -> AvailabilityR
             continue
         if not isinstance(value, Mapping):
             raise RulesError(f"{source}: [{name}] must be a table of keys")
-        known = [k[1] for k in _LAYOUT if k[0] == name] + (
-            ["buffer_m"] if name == "constraints" else []
+        known = (
+            [k[1] for k in _LAYOUT if k[0] == name]
+            + (["buffer_m", "control_line_m"] if name == "constraints" else [])
+            + (["control_band_m"] if name == "roads" else [])
         )
         for key, item in value.items():
             where = f"{name}.{key}"
@@ -300,6 +326,14 @@ def _parse(data: Mapping, source: str, base: AvailabilityRules) -> AvailabilityR
                 raise RulesError(f"{source}: unknown key {where!r} (known: {', '.join(known)})")
             if key == "buffer_m":
                 changes["buffer_m"] = {**base.buffer_m, **_buffers(source, item)}
+                continue
+            if key == "control_band_m":
+                bands = _buffers(source, item, key="control_band_m", allowed=ROAD_CLASSES)
+                changes["road_control_band_m"] = {**base.road_control_band_m, **bands}
+                continue
+            if key == "control_line_m":
+                lines = _buffers(source, item, key="control_line_m", allowed=None)
+                changes["control_line_m"] = {**base.control_line_m, **lines}
                 continue
             target, allowed = _LAYOUT[(name, key)]
             if allowed == "number":
@@ -313,13 +347,15 @@ def _parse(data: Mapping, source: str, base: AvailabilityRules) -> AvailabilityR
     return rules
 
 
-def _buffers(source: str, value) -> dict[str, float]:
+def _buffers(
+    source: str, value, key: str = "buffer_m", allowed=CONSTRAINT_KINDS
+) -> dict[str, float]:
     if not isinstance(value, Mapping):
-        raise RulesError(f"{source}: constraints.buffer_m must be a table of kind = metres")
+        raise RulesError(f"{source}: constraints.{key} must be a table of name = metres")
     buffers = {}
     for kind, metres in value.items():
-        where = f"constraints.buffer_m.{kind}"
-        if kind not in CONSTRAINT_KINDS:
+        where = f"constraints.{key}.{kind}"
+        if allowed is not None and kind not in allowed:
             raise RulesError(
                 f"{source}: unknown key {where!r} (known kinds: {', '.join(CONSTRAINT_KINDS)})"
             )
@@ -363,6 +399,14 @@ def _check(rules: AvailabilityRules) -> None:
     for kind, metres in rules.buffer_m.items():
         if kind not in CONSTRAINT_KINDS or not _is_number(metres):
             raise RulesError(f"{source}: constraints.buffer_m.{kind}: bad entry {metres!r}")
+    for road_class, metres in rules.road_control_band_m.items():
+        if road_class not in ROAD_CLASSES or not _is_number(metres):
+            raise RulesError(f"{source}: roads.control_band_m.{road_class}: bad entry {metres!r}")
+    for feature, metres in rules.control_line_m.items():
+        if not _is_number(metres):
+            raise RulesError(
+                f"{source}: constraints.control_line_m.{feature}: bad entry {metres!r}"
+            )
 
 
 def _read_toml(path: Path) -> dict:
@@ -426,7 +470,9 @@ def _shipped() -> AvailabilityRules:
         hard_kinds=(),
         conditional_kinds=(),
         buffer_m={},
+        control_line_m={},
         road_statuses=ROAD_STATUS,
+        road_control_band_m={},
         built_parcel_statuses=("built",),
         built_building_statuses=(),
         committed_parcel_statuses=(),

@@ -83,6 +83,7 @@ class Rulebook:
             how_zh = "（无本园区规定，按重庆规定）"
         book.note(book.profile.describe("en") + how, book.profile.describe("zh") + how_zh)
         book._ruleset_note()
+        book._check_units(factories)
         factory_classes = sorted(
             {t.effective_fire_class(opts.highrise_height_m) for t in factories}
         )
@@ -106,6 +107,21 @@ class Rulebook:
         """Add a caption line once."""
         if (en, zh) not in self.notes:
             self.notes.append((en, zh))
+
+    def _check_units(self, factories) -> None:
+        """A standard-factory floor must hold the profile's smallest unit (art. 37)."""
+        try:
+            unit = self.profile.value("standard_factory_unit_min_m2")
+        except RulesError:
+            return
+        for t in factories:
+            if t.kind == "standard_factory" and t.width_m * t.length_m < unit:
+                article = self.profile.articles["standard_factory_unit_min_m2"]
+                raise RulesError(
+                    f"template {t.template}: a floor of {t.width_m * t.length_m:g} m² cannot "
+                    f"hold the {unit:g} m² smallest standard-factory unit "
+                    f"({self.profile.name} art. {article})"
+                )
 
     def _ruleset_note(self) -> None:
         rules = self.rules
