@@ -17,7 +17,7 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
@@ -314,6 +314,23 @@ def polygons():
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(polygons())
+@example(  # GEOS's make_valid (linework) raises "mixed-dimension" on this ring
+    [
+        Polygon(
+            [
+                (-1, 0),
+                (0, 0),
+                (-1.625, 27),
+                (0, -2.2e-16),
+                (1, 0),
+                (0, 3),
+                (-1, -1),
+                (0, 0),
+                (0, -2.2e-16),
+            ]
+        )
+    ]
+)
 def test_repair_invariants(geoms):
     gdf = gpd.GeoDataFrame({"id": [f"f{i}" for i in range(len(geoms))]}, geometry=geoms)
     fixed, found = repair_geometries(gdf, "polygon")

@@ -98,7 +98,13 @@ def repair(geoms, polygonal: bool | None = None) -> tuple[np.ndarray, np.ndarray
     for pos in np.flatnonzero(bad):
         before = values[pos]
         reasons[pos] = shapely.is_valid_reason(before)
-        fixed = shapely.make_valid(before)
+        try:
+            fixed = shapely.make_valid(before)
+        except shapely.errors.GEOSException:
+            # GEOS's linework method fails on some degenerate rings ("mixed-dimension");
+            # rebuilding the structure (shells minus holes) still gives a valid polygon.
+            fixed = shapely.make_valid(before, method="structure", keep_collapsed=False)
+            reasons[pos] = f"{reasons[pos]} (rebuilt by structure)"
         values[pos] = fixed if polygonal is None else keep_kind(fixed, polygonal)
     return values, reasons
 
