@@ -35,7 +35,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from parkmap.land.opening import MITRE_LIMIT, OPENING_RTOL, opening
+
 __all__ = [
+    "MITRE_LIMIT",
+    "OPENING_RTOL",
     "ClaimLayer",
     "Step",
     "WaterfallResult",
@@ -53,10 +57,6 @@ EMPTY = shapely.from_wkt("POLYGON EMPTY")
 ROUNDS_MAX = 16
 #: Claimers with more coordinates than this are cut into tiles.
 TILE_MIN_COORDS = 64
-#: Relative area change below which an opening is taken to leave a piece unchanged.
-OPENING_RTOL = 1e-9
-#: Mitre limit of the opening's buffers (GEOS default 5 would bevel corners under 23°).
-MITRE_LIMIT = 1000.0
 
 
 @dataclass
@@ -303,34 +303,6 @@ def _apply(geoms: np.ndarray, layer: ClaimLayer, keep: bool) -> np.ndarray:
     result = inside.copy()
     result[partly] = shapely.difference(inside[partly], outside[partly])
     out[hit] = result
-    return out
-
-
-def opening(geoms: np.ndarray, min_width_m: float) -> np.ndarray:
-    """Morphological opening of polygons by ``min_width_m``: what is narrower goes.
-
-    Erosion then dilation by half the width, with mitre joins and a high mitre limit
-    (:data:`MITRE_LIMIT`), so right-angled and other sharp corners come back whole. A
-    convex polygon whose erosion is not empty comes back unchanged, so it is not
-    dilated at all; elsewhere the result is clipped to the input (a dilated mitre may
-    reach beyond it), except where the opening changed no area.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    half = min_width_m / 2
-    eroded = shapely.buffer(geoms, -half, join_style="mitre", mitre_limit=MITRE_LIMIT)
-    out = geoms.copy()
-    gone = shapely.is_empty(eroded)
-    out[gone] = EMPTY
-    area = shapely.area(geoms)
-    convex = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    convex[convex] = (
-        shapely.area(shapely.convex_hull(geoms[convex])) - area[convex]
-        <= OPENING_RTOL * area[convex]
-    )
-    todo = np.flatnonzero(~gone & ~convex)
-    opened = shapely.buffer(eroded[todo], half, join_style="mitre", mitre_limit=MITRE_LIMIT)
-    changed = np.abs(shapely.area(opened) - area[todo]) > OPENING_RTOL * area[todo]
-    out[todo[changed]] = shapely.intersection(opened[changed], geoms[todo[changed]])
     return out
 
 
