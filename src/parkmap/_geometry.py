@@ -172,8 +172,9 @@ def checked_intersection(a, b) -> np.ndarray:
     GEOS's floating-point overlay can come back grossly wrong for polygons whose edges
     nearly coincide (an intersection empty, a union twice the area: GEOS issue 1344,
     still open in GEOS 3.14). The intersection and the difference ``b - a`` must add up
-    to ``b``; where they do not, both are recomputed with a snap-rounding overlay on a
-    :data:`SNAP_GRID_M` grid, which is robust.
+    to ``b``, and an empty intersection needs interiors that do not meet (by GEOS's
+    relate, a different algorithm); where either fails, the intersection is recomputed
+    with a snap-rounding overlay on a :data:`SNAP_GRID_M` grid, which is robust.
 
     Examples
     --------
@@ -186,7 +187,13 @@ def checked_intersection(a, b) -> np.ndarray:
     out = shapely.intersection(a, b)
     rest = shapely.difference(b, a)
     whole = shapely.area(b)
-    bad = np.abs(shapely.area(out) + shapely.area(rest) - whole) > 1e-9 * whole + 1e-9
+    got = shapely.area(out)
+    bad = np.abs(got + shapely.area(rest) - whole) > 1e-9 * whole + 1e-9
+    # the overlay can be wrong and still add up (it took the two for disjoint): the
+    # relate algorithm, a different one, says whether their interiors meet
+    empty = ~bad & (got <= 0)
+    empty[empty] = shapely.relate_pattern(a[empty], b[empty], "2********")
+    bad |= empty
     if bad.any():
         out[bad] = shapely.intersection(a[bad], b[bad], grid_size=SNAP_GRID_M)
     return out
