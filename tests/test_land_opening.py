@@ -1,4 +1,8 @@
-"""The fragment opening's shortcut: it may only skip buffers whose outcome is known."""
+"""The fragment opening's shortcut, and the overlay checks against GEOS failures.
+
+The shortcut may only skip buffers whose outcome is known; the checked overlays must
+give the right area where GEOS's floating-point overlay does not.
+"""
 
 from __future__ import annotations
 
@@ -148,3 +152,29 @@ def test_checked_intersection_catches_the_geos_overlay_failure():
     assert got.area == pytest.approx(plot.area, rel=1e-9)
     (ours,) = opening(np.array([plot], dtype=object), WIDTH)
     assert ours.area == pytest.approx(plot.area, rel=1e-12)
+
+
+def test_waterfall_claims_a_unit_its_claimer_covers_to_the_ulp():
+    """A claimer equal to the unit but for one ulp claims all of it.
+
+    GEOS 3.14's overlay alone says the difference is the whole unit (the two taken for
+    disjoint), which made the whole plot "available" without a word.
+    """
+    from parkmap._geometry import checked_difference
+    from parkmap.land.waterfall import Step, claim_layer, run_waterfall
+
+    plot = shapely.from_wkt(
+        "POLYGON ((50.79335580925911 -10.43403250822058, 0.977622776762162 10.48449531139235, "
+        "-2.733562426744527 58.00507029711519, 58.56367005062921 53.675818469321165, "
+        "50.79335580925911 -10.43403250822058))"
+    )
+    road = shapely.from_wkt(
+        "POLYGON ((50.79335580925911 -10.43403250822058, 0.9776227767621619 10.48449531139235, "
+        "-2.733562426744527 58.00507029711519, 58.56367005062922 53.675818469321165, "
+        "50.79335580925911 -10.43403250822058))"
+    )
+    (checked,) = checked_difference([plot], [road])
+    assert checked.area < 1e-3 * plot.area
+    result = run_waterfall(np.array([plot], dtype=object), [Step("roads", claim_layer([road]))])
+    assert result.areas["roads"][0] == pytest.approx(plot.area, rel=1e-6)
+    assert result.areas["available"][0] < 1e-3 * plot.area

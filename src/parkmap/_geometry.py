@@ -11,6 +11,7 @@ from parkmap._data import read_table
 
 __all__ = [
     "SNAP_GRID_M",
+    "checked_difference",
     "checked_intersection",
     "digitising_tolerance_m2",
     "keep_kind",
@@ -196,4 +197,43 @@ def checked_intersection(a, b) -> np.ndarray:
     bad |= empty
     if bad.any():
         out[bad] = shapely.intersection(a[bad], b[bad], grid_size=SNAP_GRID_M)
+    return out
+
+
+def checked_difference(a, b, b_area: np.ndarray | None = None) -> np.ndarray:
+    """``shapely.difference(a, b)``, recomputed by snap rounding where it cannot be right.
+
+    The result can be no larger than ``a`` and no smaller than ``a`` less ``b``; and
+    where it removed nothing, ``a`` and ``b`` must not share interior (by GEOS's relate,
+    a different algorithm than the overlay, which can take nearly coincident polygons
+    for disjoint: GEOS issue 1344). Where a check fails, the difference is recomputed
+    with a snap-rounding overlay on a :data:`SNAP_GRID_M` grid. The checks cost two
+    area sums, and a relate only for the pairs the overlay left unchanged.
+
+    Parameters
+    ----------
+    a, b : array-like of shapely polygons
+        Pairwise operands.
+    b_area : numpy.ndarray, optional
+        ``shapely.area(b)``, when the caller has it.
+
+    Examples
+    --------
+    >>> plot = shapely.box(0, 0, 10, 10)
+    >>> float(checked_difference([plot], [shapely.box(5, 0, 10, 10)])[0].area)
+    50.0
+    """
+    a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object)
+    out = shapely.difference(a, b)
+    before, after = shapely.area(a), shapely.area(out)
+    removable = shapely.area(b) if b_area is None else b_area
+    tol = 1e-9 * before + 1e-9
+    bad = (after > before + tol) | (after < before - removable - tol)
+    same = ~bad & (after >= before - tol)
+    if same.any():
+        same[same] = shapely.relate_pattern(a[same], b[same], "2********")
+        bad |= same
+    if bad.any():
+        out[bad] = shapely.difference(a[bad], b[bad], grid_size=SNAP_GRID_M)
     return out
