@@ -24,7 +24,7 @@ use; the package ``__all__`` below is the public API):
 
 from __future__ import annotations
 
-from parkmap.siteplan.engine import layout
+from parkmap.siteplan.engine import check_layout, layout
 from parkmap.siteplan.fire import fire_class, needs_fire_lanes
 from parkmap.siteplan.indicators import (
     INDICATORS,
@@ -58,6 +58,7 @@ __all__ = [
     "Profile",
     "building_templates",
     "check_indicators",
+    "check_layout",
     "far_floor_area",
     "fire_class",
     "fire_spacing_m",

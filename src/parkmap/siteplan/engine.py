@@ -85,7 +85,7 @@ from parkmap.siteplan.standards import (
 )
 from parkmap.siteplan.summary import layout_summary, plot_indicators, subpark_table
 
-__all__ = ["layout"]
+__all__ = ["check_layout", "layout"]
 
 log = logging.getLogger("parkmap")
 
@@ -117,10 +117,30 @@ def _templates(building) -> list[BuildingTemplate]:
     return templates
 
 
+def _where(park: Park) -> tuple[str, str]:
+    """The park's file as a planner names it, and the ``--data`` option that reads it.
+
+    The embedded park (no file of the user's) is named by its name and needs no ``--data``.
+    """
+    from parkmap.datasets import get_path
+
+    source = park.source
+    if source is None or str(source) == str(get_path("dianjiang")):
+        return str(park.name), ""
+    return str(source), f" --data {source}"
+
+
 def _select_subparks(park: Park, subpark) -> gpd.GeoDataFrame:
     subparks = park.get("subparks")
     if subparks is None or not len(subparks):
-        raise DataFileError(f"{park.source or park.name}: the park has no 'subparks' layer")
+        where, data = _where(park)
+        state = "an empty 'subparks' layer" if subparks is not None else "no 'subparks' layer"
+        park_file = where if data else "<park.gpkg>"
+        raise DataFileError(
+            f"{where}: the park has {state}, and layout works sub-park by sub-park; add one "
+            f"(a layer named 子园区 or subparks) with: parkmap import {park_file} "
+            "<subparks.shp> -o park_with_subparks.gpkg"
+        )
     ids = feature_ids(subparks)
     if subpark is None:
         return subparks.assign(_id=ids.to_numpy())
@@ -145,6 +165,51 @@ def _land(availability) -> gpd.GeoDataFrame:
             "availability: the result of parkmap.availability(park) (or its .land GeoDataFrame)"
         )
     return land
+
+
+def _require_land(park: Park, land: gpd.GeoDataFrame, subparks: gpd.GeoDataFrame) -> None:
+    """Refuse a layout with no available land in the chosen sub-parks."""
+    mine = land["subpark"].astype(object).isin(subparks["_id"].tolist())
+    if mine.any() and float(land.geometry[mine.to_numpy()].area.sum()) > 0:
+        return
+    where, data = _where(park)
+    chosen = ", ".join(subparks["_id"].astype(str))
+    what = "the park" if len(land) == 0 else f"sub-park(s) {chosen}"
+    raise DataFileError(
+        f"{where}: no available land in {what}, so there is nothing to lay out; see what "
+        f"takes the land with: parkmap availability{data}"
+    )
+
+
+def check_layout(park: Park, availability=None, *, subpark=None) -> None:
+    """Check a layout's prerequisites before any work.
+
+    Parameters
+    ----------
+    park : Park
+        The park.
+    availability : Availability or geopandas.GeoDataFrame, optional
+        The result of :func:`parkmap.availability` (or its ``land``); when given, the
+        chosen sub-parks must hold some available land.
+    subpark : str or list of str, optional
+        The sub-park id(s) or name(s) to lay out; default: all.
+
+    Raises
+    ------
+    parkmap.errors.DataFileError
+        If the park has no (or an empty) ``subparks`` layer, ``subpark`` names none of
+        them, or there is no available land in them. The message names the park's file
+        and the command that adds or explains what is missing.
+
+    Examples
+    --------
+    >>> import parkmap
+    >>> from parkmap.siteplan import check_layout
+    >>> check_layout(parkmap.datasets.load("dianjiang"), subpark="sp-valve-chengxi")
+    """
+    subparks = _select_subparks(park, subpark)
+    if availability is not None:
+        _require_land(park, _land(availability), subparks)
 
 
 def _existing_buildings(park: Park, opts: PlotOptions) -> tuple[np.ndarray, list[str]]:
@@ -223,7 +288,8 @@ def layout(
     Raises
     ------
     parkmap.errors.DataFileError
-        If the park has no sub-parks or ``subpark`` names none of them.
+        If the park has no sub-parks, ``subpark`` names none of them or they hold no
+        available land (:func:`check_layout`, run before any work).
     parkmap.errors.RulesError
         On bad options, an unknown template or a bad rules file.
 
@@ -240,6 +306,7 @@ def layout(
     >>> plan.summary["n_plots"] > 0 and bool((plan.plots["far"] > 0).all())
     True
     """
+    check_layout(park, availability, subpark=subpark)  # before any work
     park = park.require_valid()
     opts = _options(plot)
     factories = _templates(building)
@@ -253,6 +320,7 @@ def layout(
         availability = compute(park)
     land = _land(availability)
     subparks = _select_subparks(park, subpark)
+    _require_land(park, land, subparks)
     roads = park.get("roads")
     if roads is None:
         roads = gpd.GeoDataFrame({"red_line_m": []}, geometry=[], crs=park.crs)
