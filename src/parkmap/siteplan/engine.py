@@ -60,9 +60,8 @@ import pandas as pd
 import shapely
 
 from parkmap._geometry import right_of_way
-from parkmap.errors import DataFileError, RulesError
+from parkmap.errors import RulesError
 from parkmap.park import Park
-from parkmap.schema import feature_ids
 from parkmap.siteplan.buildings import (
     Placed,
     enforce_spacing,
@@ -74,6 +73,7 @@ from parkmap.siteplan.fire import fire_classes
 from parkmap.siteplan.geometry import min_width, polygons
 from parkmap.siteplan.indicators import IndicatorRules, indicator_rules
 from parkmap.siteplan.plots import lay_out_block
+from parkmap.siteplan.prerequisites import check_layout, land_of, require_land, select_subparks
 from parkmap.siteplan.result import Layout, frames
 from parkmap.siteplan.rulebook import Rulebook
 from parkmap.siteplan.standards import (
@@ -115,101 +115,6 @@ def _templates(building) -> list[BuildingTemplate]:
     if not templates or any(t.role != "factory" for t in templates):
         raise RulesError("building: give one or more factory templates (the office is added)")
     return templates
-
-
-def _where(park: Park) -> tuple[str, str]:
-    """The park's file as a planner names it, and the ``--data`` option that reads it.
-
-    The embedded park (no file of the user's) is named by its name and needs no ``--data``.
-    """
-    from parkmap.datasets import get_path
-
-    source = park.source
-    if source is None or str(source) == str(get_path("dianjiang")):
-        return str(park.name), ""
-    return str(source), f" --data {source}"
-
-
-def _select_subparks(park: Park, subpark) -> gpd.GeoDataFrame:
-    subparks = park.get("subparks")
-    if subparks is None or not len(subparks):
-        where, data = _where(park)
-        state = "an empty 'subparks' layer" if subparks is not None else "no 'subparks' layer"
-        park_file = where if data else "<park.gpkg>"
-        raise DataFileError(
-            f"{where}: the park has {state}, and layout works sub-park by sub-park; add one "
-            f"(a layer named 子园区 or subparks) with: parkmap import {park_file} "
-            "<subparks.shp> -o park_with_subparks.gpkg"
-        )
-    ids = feature_ids(subparks)
-    if subpark is None:
-        return subparks.assign(_id=ids.to_numpy())
-    wanted = [subpark] if isinstance(subpark, str) else list(subpark)
-    keep = np.zeros(len(subparks), dtype=bool)
-    labels = [ids, *(subparks[c].astype(str) for c in ("name_zh", "name_en") if c in subparks)]
-    for name in wanted:
-        hit = np.zeros(len(subparks), dtype=bool)
-        for column in labels:
-            hit |= column.astype(str).str.casefold().to_numpy() == str(name).casefold()
-        if not hit.any():
-            known = ", ".join(f"{i} ({z})" for i, z in zip(ids, subparks["name_zh"], strict=True))
-            raise DataFileError(f"park has no sub-park {name!r}; known: {known}")
-        keep |= hit
-    return subparks[keep].assign(_id=ids[keep].to_numpy())
-
-
-def _land(availability) -> gpd.GeoDataFrame:
-    land = getattr(availability, "land", availability)
-    if not isinstance(land, gpd.GeoDataFrame) or "subpark" not in land.columns:
-        raise TypeError(
-            "availability: the result of parkmap.availability(park) (or its .land GeoDataFrame)"
-        )
-    return land
-
-
-def _require_land(park: Park, land: gpd.GeoDataFrame, subparks: gpd.GeoDataFrame) -> None:
-    """Refuse a layout with no available land in the chosen sub-parks."""
-    mine = land["subpark"].astype(object).isin(subparks["_id"].tolist())
-    if mine.any() and float(land.geometry[mine.to_numpy()].area.sum()) > 0:
-        return
-    where, data = _where(park)
-    chosen = ", ".join(subparks["_id"].astype(str))
-    what = "the park" if len(land) == 0 else f"sub-park(s) {chosen}"
-    raise DataFileError(
-        f"{where}: no available land in {what}, so there is nothing to lay out; see what "
-        f"takes the land with: parkmap availability{data}"
-    )
-
-
-def check_layout(park: Park, availability=None, *, subpark=None) -> None:
-    """Check a layout's prerequisites before any work.
-
-    Parameters
-    ----------
-    park : Park
-        The park.
-    availability : Availability or geopandas.GeoDataFrame, optional
-        The result of :func:`parkmap.availability` (or its ``land``); when given, the
-        chosen sub-parks must hold some available land.
-    subpark : str or list of str, optional
-        The sub-park id(s) or name(s) to lay out; default: all.
-
-    Raises
-    ------
-    parkmap.errors.DataFileError
-        If the park has no (or an empty) ``subparks`` layer, ``subpark`` names none of
-        them, or there is no available land in them. The message names the park's file
-        and the command that adds or explains what is missing.
-
-    Examples
-    --------
-    >>> import parkmap
-    >>> from parkmap.siteplan import check_layout
-    >>> check_layout(parkmap.datasets.load("dianjiang"), subpark="sp-valve-chengxi")
-    """
-    subparks = _select_subparks(park, subpark)
-    if availability is not None:
-        _require_land(park, _land(availability), subparks)
 
 
 def _existing_buildings(park: Park, opts: PlotOptions) -> tuple[np.ndarray, list[str]]:
@@ -318,9 +223,9 @@ def layout(
         from parkmap.land import availability as compute
 
         availability = compute(park)
-    land = _land(availability)
-    subparks = _select_subparks(park, subpark)
-    _require_land(park, land, subparks)
+    land = land_of(availability)
+    subparks = select_subparks(park, subpark)
+    require_land(park, land, subparks)
     roads = park.get("roads")
     if roads is None:
         roads = gpd.GeoDataFrame({"red_line_m": []}, geometry=[], crs=park.crs)
