@@ -21,8 +21,8 @@ unit's area by construction. Fragments are found by a morphological opening with
 joins (right-angled plots come back unchanged, and need no overlay) and an area
 threshold. Every subtraction is checked (:func:`parkmap._geometry.checked_difference`):
 GEOS's floating overlay can take nearly coincident polygons for disjoint, and a check
-that fails recomputes the pair by snap rounding. Chunks of units run on a thread pool: shapely releases the GIL inside its
-vectorised operations, so the threads use all cores.
+that fails recomputes the pair by snap rounding. Chunks of units run on a thread pool:
+shapely releases the GIL inside its vectorised operations, so the threads use all cores.
 """
 
 from __future__ import annotations
