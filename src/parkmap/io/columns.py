@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from parkmap.errors import DataFileError
-from parkmap.io.detect import garbled
+from parkmap.io.detect import garbled, import_command
 from parkmap.io.fieldmap import LayerRule, translate_landuse, translate_values
 from parkmap.io.readers import Source, text_columns
 from parkmap.io.report import Collector
@@ -85,7 +85,8 @@ def check_text(src: Source, gdf: gpd.GeoDataFrame) -> None:
             if isinstance(value, str) and (why := garbled(value)):
                 raise DataFileError(
                     f"{where}, feature {ids[idx]}, column '{col}': garbled text {value!r} "
-                    f"({why}); name the encoding with --encoding"
+                    f"({why}); name the encoding: "
+                    f"{import_command([src.path], '--encoding <codec>')}"
                 )
 
 
