@@ -16,6 +16,18 @@ from parkmap._geometry import SNAP_GRID_M, checked_intersection
 from parkmap.land.opening import MITRE_LIMIT, opening, unchanged_by_opening
 
 WIDTH = 4.0
+#: A plot, and the same plot one ulp away in two coordinates (the opening's own dilation
+#: of it): GEOS 3.14's floating overlay takes the two for disjoint.
+QUAD = shapely.from_wkt(
+    "POLYGON ((50.79335580925911 -10.43403250822058, 0.977622776762162 10.48449531139235, "
+    "-2.733562426744527 58.00507029711519, 58.56367005062921 53.675818469321165, "
+    "50.79335580925911 -10.43403250822058))"
+)
+QUAD_TWIN = shapely.from_wkt(
+    "POLYGON ((50.79335580925911 -10.43403250822058, 0.9776227767621619 10.48449531139235, "
+    "-2.733562426744527 58.00507029711519, 58.56367005062922 53.675818469321165, "
+    "50.79335580925911 -10.43403250822058))"
+)
 
 
 def geos_opening(geom, width: float = WIDTH):
@@ -138,16 +150,8 @@ def test_self_crossing_dilation_does_not_raise():
 
 def test_checked_intersection_catches_the_geos_overlay_failure():
     """Two quads equal but for one ulp: GEOS 3.14's overlay says they do not meet."""
-    plot = shapely.from_wkt(
-        "POLYGON ((50.79335580925911 -10.43403250822058, 0.977622776762162 10.48449531139235, "
-        "-2.733562426744527 58.00507029711519, 58.56367005062921 53.675818469321165, "
-        "50.79335580925911 -10.43403250822058))"
-    )
-    again = shapely.from_wkt(
-        "POLYGON ((50.79335580925911 -10.43403250822058, 0.9776227767621619 10.48449531139235, "
-        "-2.733562426744527 58.00507029711519, 58.56367005062922 53.675818469321165, "
-        "50.79335580925911 -10.43403250822058))"
-    )
+    plot = QUAD
+    again = QUAD_TWIN
     (got,) = checked_intersection([again], [plot])
     assert got.area == pytest.approx(plot.area, rel=1e-9)
     (ours,) = opening(np.array([plot], dtype=object), WIDTH)
@@ -163,16 +167,8 @@ def test_waterfall_claims_a_unit_its_claimer_covers_to_the_ulp():
     from parkmap._geometry import checked_difference
     from parkmap.land.waterfall import Step, claim_layer, run_waterfall
 
-    plot = shapely.from_wkt(
-        "POLYGON ((50.79335580925911 -10.43403250822058, 0.977622776762162 10.48449531139235, "
-        "-2.733562426744527 58.00507029711519, 58.56367005062921 53.675818469321165, "
-        "50.79335580925911 -10.43403250822058))"
-    )
-    road = shapely.from_wkt(
-        "POLYGON ((50.79335580925911 -10.43403250822058, 0.9776227767621619 10.48449531139235, "
-        "-2.733562426744527 58.00507029711519, 58.56367005062922 53.675818469321165, "
-        "50.79335580925911 -10.43403250822058))"
-    )
+    plot = QUAD
+    road = QUAD_TWIN
     (checked,) = checked_difference([plot], [road])
     assert checked.area < 1e-3 * plot.area
     result = run_waterfall(np.array([plot], dtype=object), [Step("roads", claim_layer([road]))])
