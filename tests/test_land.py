@@ -435,6 +435,8 @@ def test_text_csv_markdown(small_park):
     assert "By cluster and sub-park (mu)" in text and "By cluster and sub-park (ha)" in text
     zh = result.render("table", "zh")
     assert "开发边界外" in zh and "公顷" in zh and "亩" in zh
+    assert "规则：内置默认规则" in zh and "built-in" not in zh  # the rules line in Chinese too
+    assert "Rules: built-in defaults" in text
     markdown = result.render("markdown", "en")
     assert markdown.startswith("# Land availability")
     assert "| Cluster one" in markdown

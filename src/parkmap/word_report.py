@@ -33,7 +33,7 @@ from parkmap._data import package_version
 from parkmap.errors import DataFileError, OutputExistsError
 from parkmap.io import atomic_output
 from parkmap.park import Park
-from parkmap.vocab import text
+from parkmap.vocab import note_text, text
 
 __all__ = ["EAST_ASIAN_FONT", "HEADING_FONT", "TABLE_STYLE", "markdown_blocks", "word_report"]
 
@@ -288,7 +288,7 @@ def _sources(doc: _Doc, park: Park, availability, layout) -> None:
         note = source.get("note", "")
         doc.paragraph(f"{title}: {note}" if note else str(title), style="List Bullet")
     if availability is not None:
-        doc.paragraph(_t("rules", lang, src=availability.rules.source))
+        doc.paragraph(_t("rules", lang, src=note_text(availability.rules.source, lang)))
     if layout is not None:
         rules = layout.rules
         doc.paragraph(_t("indicators", lang, name=rules.ruleset, edition=rules.code_edition))

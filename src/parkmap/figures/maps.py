@@ -41,7 +41,7 @@ from parkmap.figures._page import Sheet, north_angle_deg
 from parkmap.park import Park
 from parkmap.symbology import Symbol, figure_colour, symbol
 from parkmap.units import M2_PER_MU
-from parkmap.vocab import text
+from parkmap.vocab import note_text, text
 
 __all__ = ["KINDS", "figure"]
 
@@ -101,7 +101,7 @@ def _draw_availability(canvas: _Canvas, park: Park, result) -> None:
     _draw_layer(canvas, "subparks", park.get("subparks"))
     _draw_layer(canvas, "clusters", park.get("clusters"))
     _label_features(canvas, park.get("subparks"))
-    canvas.notes.append(_t("rules", canvas.lang, src=result.rules.source))
+    canvas.notes.append(_t("rules", canvas.lang, src=note_text(result.rules.source, canvas.lang)))
     canvas.notes.append(_t("park_totals", canvas.lang))
     canvas.notes.append(_t("conditional", canvas.lang))
 

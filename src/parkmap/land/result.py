@@ -34,7 +34,7 @@ from parkmap.tables import (
     unit_name,
 )
 from parkmap.units import AREA_UNITS
-from parkmap.vocab import labels
+from parkmap.vocab import labels, note_text
 
 if TYPE_CHECKING:
     pass
@@ -123,7 +123,7 @@ class Availability:
         """Lines that open every rendering: park, CRS, rules, repairs."""
         if lang == "zh":
             lines = [f"{self.park_name_zh} 用地可用性（瀑布式扣减）", crs_line(*self._crs(), "zh")]
-            lines.append(f"规则：{self.rules.source}")
+            lines.append(f"规则：{note_text(self.rules.source, 'zh')}")
             if self.repairs:
                 lines.append(f"已用 make_valid 修复 {len(self.repairs)} 个无效几何。")
         else:
