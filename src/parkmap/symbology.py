@@ -35,6 +35,7 @@ __all__ = [
     "coded_label",
     "figure_colour",
     "layer_symbology",
+    "map_styles",
     "symbol",
     "symbology_keys",
 ]
@@ -146,9 +147,28 @@ def _float(text: str, default: float | None) -> float | None:
 
 
 @cache
-def _styles() -> dict[tuple[str, str], Symbol]:
+def map_styles() -> pd.DataFrame:
+    """The layer styles of maps (``data/map_styles.csv``), checked, one row per layer and key.
+
+    The one reader of the file: the web map (:mod:`parkmap.maps.styles`), the figures
+    and the QGIS styles all draw from it. Columns: ``layer``, ``key`` (a coded value, or
+    ``*`` for the whole layer), ``color``, ``fill_color``, ``fill_opacity``, ``weight``
+    (pixels), ``dash_array`` (pixels, space-separated), ``hatch`` (one of
+    :data:`HATCHES`), ``radius`` (pixels, points), ``note``, ``source``, ``confidence``.
+    Land-use class colours come from ``data/landuse_2023.csv`` instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All columns as text, empty cells as empty strings.
+
+    Raises
+    ------
+    parkmap.errors.DataFileError
+        A colour that is not ``#RRGGBB``, a bad dash pattern or an unknown hatch, named
+        by layer and key.
+    """
     table = read_table("map_styles.csv")
-    out: dict[tuple[str, str], Symbol] = {}
     for row in table.itertuples(index=False):
         where = f"map_styles.csv, layer {row.layer!r}, key {row.key!r}"
         for colour in (row.color, row.fill_color):
@@ -156,6 +176,13 @@ def _styles() -> dict[tuple[str, str], Symbol]:
                 raise DataFileError(f"{where}: colour {colour!r} is not #RRGGBB")
         if not _DASH.match(row.dash_array) or row.hatch not in ("", *HATCHES):
             raise DataFileError(f"{where}: bad dash_array {row.dash_array!r} or hatch")
+    return table
+
+
+@cache
+def _styles() -> dict[tuple[str, str], Symbol]:
+    out: dict[tuple[str, str], Symbol] = {}
+    for row in map_styles().itertuples(index=False):
         out[(row.layer, row.key)] = Symbol(
             stroke=row.color,
             fill=row.fill_color or row.color,

@@ -1,4 +1,7 @@
-"""Web-map styles: the styles table, one style per layer and coded value, hatches, swatches."""
+"""Web-map styles: one style per layer and coded value, hatches, swatches.
+
+The styles table is read and checked once, by :func:`parkmap.symbology.map_styles`.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-import pandas as pd
-
-from parkmap._data import read_table
+from parkmap.symbology import map_styles
 
 __all__ = ["Style", "layer_style", "map_styles", "pattern_id", "patterns_svg", "swatch"]
-
-_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_DASH = re.compile(r"^[0-9. ,]*$")
-_HATCHES = ("diagonal", "antidiagonal", "horizontal", "vertical", "cross", "dots")
 
 
 @dataclass(frozen=True)
@@ -64,34 +61,10 @@ class Style:
         return options
 
 
-def map_styles() -> pd.DataFrame:
-    """The layer styles of web maps (``data/map_styles.csv``), one row per layer and key.
-
-    Columns: ``layer``, ``key`` (a coded value, or ``*`` for the whole layer),
-    ``color``, ``fill_color``, ``fill_opacity``, ``weight`` (pixels), ``dash_array``,
-    ``hatch`` (one of ``diagonal``, ``antidiagonal``, ``horizontal``, ``vertical``,
-    ``cross``, ``dots``), ``radius`` (pixels, points), ``note``, ``source``,
-    ``confidence``. Land-use class colours come from ``data/landuse_2023.csv`` instead.
-
-    Returns
-    -------
-    pandas.DataFrame
-        All columns as text, empty cells as empty strings.
-    """
-    return read_table("map_styles.csv")
-
-
 @cache
 def _style_table() -> dict[tuple[str, str], Style]:
-    table = map_styles()
     styles: dict[tuple[str, str], Style] = {}
-    for row in table.itertuples(index=False):
-        where = f"map_styles.csv, layer {row.layer!r}, key {row.key!r}"
-        for colour in (row.color, row.fill_color):
-            if colour and not _HEX.match(colour):
-                raise ValueError(f"{where}: colour {colour!r} is not #RRGGBB")
-        if not _DASH.match(row.dash_array) or row.hatch not in ("", *_HATCHES):
-            raise ValueError(f"{where}: bad dash_array or hatch")
+    for row in map_styles().itertuples(index=False):
         styles[(row.layer, row.key)] = Style(
             color=row.color,
             fill_color=row.fill_color,
