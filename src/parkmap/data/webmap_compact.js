@@ -480,7 +480,7 @@ var parkmapCompact = (function () {
         var layer = this._compact[l];
         if (layer.parkmapOrder <= above) continue;
         layer.unit = 1 / scale;
-        var candidates = layer.index.find(x, y);
+        var candidates = layer.index().find(x, y);
         for (var k = candidates.length - 1; k >= 0; k--) {
           var f = candidates[k];
           var box = layer.geo.box;
@@ -576,7 +576,7 @@ var parkmapCompact = (function () {
   var CompactLayer = L.Layer.extend({
     initialize: function (data, styles) {
       this.geo = decode(data.g);
-      this.index = grid(this.geo);
+      this._index = null; // built on the first pointer event (see index())
       this.styles = styles.map(canvasStyle);
       this.radius = column(data.rad);
       this.build = builders(data);
@@ -603,6 +603,12 @@ var parkmapCompact = (function () {
         y1 = Math.max(y1, b[4 * i + 3]);
       }
       this._extent = [x0, y0, x1, y1];
+    },
+
+    index: function () {
+      // The hit-test grid, built when the pointer first needs it, not at load.
+      if (!this._index) this._index = grid(this.geo);
+      return this._index;
     },
 
     onAdd: function (map) {
