@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 
 import parkmap
 from conftest import XSS_IMG, XSS_SCRIPT, hostile_park, small_layers
@@ -268,6 +269,21 @@ def test_a_large_layer_is_drawn_on_a_canvas_with_browser_built_popups(county_pag
     assert "q1" in shown and "100102" in shown
     # 20 m x 20 m = 400 m² = 0.6 亩 = 0.04 公顷, computed here independently
     assert f"{400 / (10000 / 15):,.1f} 亩" in shown and "0.04 公顷" in shown
+
+
+def test_the_browser_decodes_binary_coordinates_as_python_does(county_page):
+    from parkmap.maps.compact import decode_geometry, encode_geometry
+
+    # far-apart vertices at 1e-8 degree: deltas past 2**31 quanta, in 5-byte varints
+    geoms = [shapely.box(100.0, 20.0, 100.001, 20.001), shapely.Point(-170.0, -40.0)]
+    data = encode_geometry(geoms, decimals=8, binary=True)
+    lon = county_page.page.evaluate(
+        "g => Array.from(parkmapCompact.decode(g).xy).filter((v, i) => i % 2 === 0)"
+        ".map(x => (x - 0.5) * 360)",
+        data,
+    )
+    want = np.concatenate([ring[:, 0] for f in decode_geometry(data) for p in f for ring in p])
+    assert np.allclose(lon, want, rtol=0, atol=1e-9)
 
 
 def test_compact_popups_show_data_as_text(county_page):

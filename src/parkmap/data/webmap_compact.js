@@ -64,6 +64,26 @@ var parkmapCompact = (function () {
     return out;
   }
 
+  function varints(text, n) {
+    // n signed integers from base64 zig-zag LEB128 varints (parkmap.maps.compact);
+    // arithmetic, not bit operations, so values past 2^31 decode exactly.
+    var bytes = atob(text);
+    var out = new Float64Array(n);
+    var at = 0;
+    for (var i = 0; i < n; i++) {
+      var value = 0;
+      var scale = 1;
+      var b;
+      do {
+        b = bytes.charCodeAt(at++);
+        value += (b & 127) * scale;
+        scale *= 128;
+      } while (b & 128);
+      out[i] = value % 2 ? -(value + 1) / 2 : value / 2;
+    }
+    return out;
+  }
+
   function decode(g) {
     // Typed arrays: vertices projected to [0, 1] Web Mercator, and the offsets of
     // rings (in vertices), parts (in rings) and features (in parts).
@@ -80,7 +100,7 @@ var parkmapCompact = (function () {
       kind.set(g.k);
     }
     var xy = new Float64Array(2 * nVertices);
-    var c = g.c;
+    var c = typeof g.c === "string" ? varints(g.c, 2 * nVertices) : g.c;
     var x = g.o[0];
     var y = g.o[1];
     var q = g.q;
