@@ -25,9 +25,8 @@ geometry in the park's metric CRS.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import base64
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -92,7 +91,8 @@ def decode_varints(text: str) -> np.ndarray:
     position = np.arange(len(raw)) - np.repeat(first, last - first + 1)
     number = np.repeat(np.arange(len(last)), last - first + 1)
     zigzag = np.zeros(len(last), dtype=np.uint64)
-    np.add.at(zigzag, number, (raw & np.uint64(0x7F)) << (np.uint64(7) * position.astype(np.uint64)))
+    shift = np.uint64(7) * position.astype(np.uint64)
+    np.add.at(zigzag, number, (raw & np.uint64(0x7F)) << shift)
     return (zigzag >> np.uint64(1)).astype(np.int64) ^ -(zigzag & np.uint64(1)).astype(np.int64)
 
 

@@ -96,8 +96,10 @@ class Profile:
 
     @cached_property
     def _memo(self) -> dict:
-        """Setbacks already looked up, by (table, kind, height, width): a layout asks
-        the same few thousand times (once per building, face and road)."""
+        """Setbacks already looked up, by (table, kind, height, width).
+
+        A layout asks the same few thousand times (once per building, face and road).
+        """
         return {}
 
     def _road_setback_m(self, height_m: float, road_width_m: float, kind: str) -> float:
