@@ -120,3 +120,20 @@ def test_varints_take_any_int64_delta():
     values = np.array([0, -1, 1, 63, -64, 64, 2**31, -(2**31) - 5, 2**53, -(2**53)])
     assert decode_varints(encode_varints(values)).tolist() == values.tolist()
     assert encode_varints(np.array([0, 1, -1])) == "AAIB"  # one byte each
+
+
+def test_layer_indices_are_varints_and_a_repeated_column_is_referenced(mixed):
+    n = len(mixed)
+    ids = [f"p{i}" for i in range(n)]
+    status = ["built", "available"] * (n // 2) + ["built"] * (n % 2)
+    data = encode_layer(
+        mixed,
+        style_index=[i % 2 for i in range(n)],
+        title=ids,
+        rows=[("编号", ids), ("状态", status)],
+    )
+    assert data["rows"][0][1] == {"a": "t"}  # the id row is the title column
+    coded = data["rows"][1][1]
+    assert coded["u"] == ["built", "available"]
+    assert decode_varints(coded["i"]).tolist() == [status.index(s) for s in status]
+    assert decode_varints(data["s"]).tolist() == [i % 2 for i in range(n)]

@@ -21,12 +21,16 @@ var parkmapCompact = (function () {
 
   var PANE = "parkmapCompact";
 
-  function column(col) {
-    // A function i -> value for an encoded column ({c}, {u, i}, {s} or {n}).
+  function column(col, n, attrs) {
+    // A function i -> value for an encoded column of n rows ({c}, {u, i}, {s}, {n} or
+    // {a}: the same as attribute column a). Varint indices are decoded on first use.
     if (!col) {
       return function () {
         return "";
       };
+    }
+    if (col.a) {
+      return column(attrs[col.a], n, attrs);
     }
     if ("c" in col) {
       return function () {
@@ -34,8 +38,10 @@ var parkmapCompact = (function () {
       };
     }
     if (col.u) {
+      var index = null;
       return function (i) {
-        return col.u[col.i[i]];
+        if (!index) index = typeof col.i === "string" ? varints(col.i, n) : col.i;
+        return col.u[index[i]];
       };
     }
     var values = col.s || col.n;
@@ -46,10 +52,12 @@ var parkmapCompact = (function () {
   }
 
   function expand(value, n) {
-    // Int32Array of n counts from a count list or a single count.
+    // Int32Array of n counts from a count list, varints (a string) or a single count.
     var out = new Int32Array(n);
     if (typeof value === "number") {
       out.fill(value);
+    } else if (typeof value === "string") {
+      out.set(varints(value, n));
     } else {
       out.set(value);
     }
@@ -222,11 +230,12 @@ var parkmapCompact = (function () {
 
   function builders(data) {
     var a = data.a;
-    var title = column(a.t);
-    var subtitle = column(a.st);
-    var short = column(a.sh);
+    var n = data.n;
+    var title = column(a.t, n, a);
+    var subtitle = column(a.st, n, a);
+    var short = column(a.sh, n, a);
     var rows = data.rows.map(function (row) {
-      return [row[0], column(row[1])];
+      return [row[0], column(row[1], n, a)];
     });
     return {
       tooltip: function (i) {
@@ -598,7 +607,7 @@ var parkmapCompact = (function () {
       this.geo = decode(data.g);
       this._index = null; // built on the first pointer event (see index())
       this.styles = styles.map(canvasStyle);
-      this.radius = column(data.rad);
+      this.radius = column(data.rad, data.n, data.a);
       this.build = builders(data);
       var styleOf = expand(data.s, data.n);
       var byStyle = this.styles.map(function () {

@@ -191,7 +191,9 @@ def decode_geometry(data: dict) -> list[list[list[np.ndarray]]]:
     return [parts[e - n : e] for e, n in zip(feature_ends, per_feature, strict=True)]
 
 
-def encode_column(values: Sequence, *, decimals: int | None = None) -> dict:
+def encode_column(
+    values: Sequence, *, decimals: int | None = None, binary: bool = False
+) -> dict:
     """Encode one attribute column.
 
     Parameters
@@ -201,6 +203,8 @@ def encode_column(values: Sequence, *, decimals: int | None = None) -> dict:
         numbers (with ``decimals``).
     decimals : int, optional
         Numbers: round to this many decimal places (``None``: the values are text).
+    binary : bool, default False
+        Write the indices ``i`` as one base64 string of varints (:func:`encode_varints`).
 
     Returns
     -------
@@ -219,7 +223,7 @@ def encode_column(values: Sequence, *, decimals: int | None = None) -> dict:
     if len(uniques) == 1 and len(text) > 1:
         return {"c": str(uniques[0])}
     if len(uniques) * 2 <= len(text):
-        return {"u": uniques.tolist(), "i": codes.tolist()}
+        return {"u": uniques.tolist(), "i": encode_varints(codes) if binary else codes.tolist()}
     return {"s": text.tolist()}
 
 
@@ -256,23 +260,35 @@ def encode_layer(
     Returns
     -------
     dict
-        ``g`` (see :func:`encode_geometry`), ``n`` (features), ``s`` (style indices),
-        ``a`` (title, subtitle, short columns), ``rows`` (label and column pairs) and
-        optionally ``rad``.
+        ``g`` (see :func:`encode_geometry`), ``n`` (features), ``s`` (style indices, a
+        single index or varints), ``a`` (title, subtitle, short columns), ``rows``
+        (label and column pairs; a column the same as one of ``a`` is written
+        ``{"a": key}``: the identifier row repeats the title) and optionally ``rad``.
+        Text indices are varints (:func:`encode_column` with ``binary=True``).
     """
     n = len(geoms)
-    columns = {"t": encode_column(title)}
+    columns = {"t": encode_column(title, binary=True)}
     if subtitle is not None:
-        columns["st"] = encode_column(subtitle)
+        columns["st"] = encode_column(subtitle, binary=True)
     if short is not None:
-        columns["sh"] = encode_column(short)
+        columns["sh"] = encode_column(short, binary=True)
+
+    def row_column(values) -> dict:
+        encoded = encode_column(values, binary=True)
+        if "c" not in encoded:
+            for key, other in columns.items():
+                if other == encoded:
+                    return {"a": key}
+        return encoded
+
     styles = np.asarray(style_index, dtype=np.int64)
+    counts = _counts(styles) if n else 0
     out = {
         "g": encode_geometry(geoms, decimals=decimals, binary=True),
         "n": n,
-        "s": _counts(styles) if n else 0,
+        "s": counts if isinstance(counts, int) else encode_varints(styles),
         "a": columns,
-        "rows": [[str(label), encode_column(values)] for label, values in rows],
+        "rows": [[str(label), row_column(values)] for label, values in rows],
     }
     if radius is not None:
         out["rad"] = encode_column(radius, decimals=1)
