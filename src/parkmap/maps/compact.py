@@ -191,9 +191,7 @@ def decode_geometry(data: dict) -> list[list[list[np.ndarray]]]:
     return [parts[e - n : e] for e, n in zip(feature_ends, per_feature, strict=True)]
 
 
-def encode_column(
-    values: Sequence, *, decimals: int | None = None, binary: bool = False
-) -> dict:
+def encode_column(values: Sequence, *, decimals: int | None = None, binary: bool = False) -> dict:
     """Encode one attribute column.
 
     Parameters
