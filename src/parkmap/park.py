@@ -16,7 +16,7 @@ import shapely
 from pyproj import CRS
 
 from parkmap._geometry import repair
-from parkmap.crs import crs_label, measuring_crs
+from parkmap.crs import crs_label, measuring_crs, project_geometries
 from parkmap.errors import ValidationError
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
@@ -25,9 +25,27 @@ __all__ = ["Park"]
 
 log = logging.getLogger("parkmap")
 
+#: pandas >= 3 copies on write: a shallow copy of a layer is as safe as a deep one.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
 
 def _deprecated(old: str, new: str) -> None:
     warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+
+
+def _in_crs(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` in ``crs`` (as ``gdf.to_crs(crs)``; kept as it is without a CRS).
+
+    A layer already in ``crs`` is not copied row by row where pandas copies on write,
+    and the transformer is made once per process (:func:`parkmap.crs.transformer`).
+    """
+    if gdf.crs is None or gdf.crs.is_exact_same(crs):
+        return gdf.copy(deep=not _COPY_ON_WRITE)
+    out = gdf.copy(deep=not _COPY_ON_WRITE)
+    geometry = gdf.geometry
+    moved = project_geometries(np.asarray(geometry.array), gdf.crs, crs)
+    out[geometry.name] = gpd.GeoSeries(moved, index=gdf.index, crs=crs).array  # by position
+    return out
 
 
 def _merge_notes(old, new) -> list[str]:
@@ -89,7 +107,7 @@ class Park:
             log.warning("%s", choice.warning)
         self._layers: dict[str, gpd.GeoDataFrame] = {}
         for name, gdf in layers.items():
-            self._layers[name] = gdf.to_crs(self.crs) if gdf.crs is not None else gdf.copy()
+            self._layers[name] = _in_crs(gdf, self.crs)
         self.problems: list[Problem] = validate_layers(self._layers, source=source)
         self._normalise_landuse_codes()
         for problem in self.problems:

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from parkmap._geometry import digitising_tolerance_m2, overlapping_pairs
 from parkmap.landuse import code_problems
@@ -34,6 +35,22 @@ __all__ = [
 POLYGON = ("Polygon", "MultiPolygon")
 LINE = ("LineString", "MultiLineString")
 POINT_OR_POLYGON = ("Point", "MultiPoint", "Polygon", "MultiPolygon")
+#: ``shapely.get_type_id`` of each geometry type name.
+_GEOMETRY_TYPE_IDS = {
+    name: type_id
+    for type_id, name in enumerate(
+        (
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        )
+    )
+}
 
 #: Area (m²) of a feature outside its container that is still tolerated as digitising noise.
 CONTAINMENT_TOLERANCE_M2 = digitising_tolerance_m2()
@@ -309,7 +326,10 @@ def _is_bool(value) -> bool:
 def _check_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, layer: str) -> list[Problem]:
     problems: list[Problem] = []
     values = gdf[col.name]
-    missing = values.isna() | (values.astype(str).str.strip() == "")
+    missing = values.isna()
+    if not (is_numeric_dtype(values.dtype) or is_bool_dtype(values.dtype)):
+        # a number or a boolean is never blank: only text is stripped
+        missing |= values.astype(str).str.strip() == ""
 
     def add(idx, message: str) -> None:
         problems.append(Problem("error", layer, message, ids[idx], col.name))
@@ -351,32 +371,49 @@ def _per_value(values: pd.Series, test) -> np.ndarray:
     return np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)[codes]
 
 
+#: Layers from this many features up have their validity tested on two threads
+#: (GEOS releases the GIL).
+_THREADED_VALIDITY = 20_000
+
+
+def is_valid_geometry(geoms: np.ndarray) -> np.ndarray:
+    """``shapely.is_valid`` of an array of geometries, on two threads for large arrays."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) < _THREADED_VALIDITY:
+        return shapely.is_valid(geoms)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        return np.concatenate(list(pool.map(shapely.is_valid, np.array_split(geoms, 2))))
+
+
 def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
     problems: list[Problem] = []
-    geoms = gdf.geometry.array
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
     null_or_empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for idx in gdf.index[null_or_empty]:
         problems.append(Problem("error", schema.name, "empty or missing geometry", ids[idx]))
-    types = gdf.geometry.geom_type
-    wrong = ~null_or_empty & ~types.isin(schema.geometry)
-    for idx in gdf.index[wrong]:
+    allowed = [_GEOMETRY_TYPE_IDS[name] for name in schema.geometry]
+    wrong = ~null_or_empty & ~np.isin(shapely.get_type_id(geoms), allowed)
+    for pos in np.flatnonzero(wrong):
         problems.append(
             Problem(
                 "error",
                 schema.name,
-                f"geometry is {types[idx]}, expected {' or '.join(schema.geometry)}",
-                ids[idx],
+                f"geometry is {geoms[pos].geom_type}, expected {' or '.join(schema.geometry)}",
+                ids.iloc[pos],
             )
         )
-    valid = shapely.is_valid(geoms)
-    for idx in gdf.index[~null_or_empty & ~valid]:
-        reason = shapely.is_valid_reason(gdf.geometry[idx])
+    present = np.flatnonzero(~null_or_empty)
+    invalid = present[~is_valid_geometry(geoms[present])]
+    for pos in invalid:
+        reason = shapely.is_valid_reason(geoms[pos])
         problems.append(
             Problem(
                 "error",
                 schema.name,
                 f"invalid geometry ({reason}); repair it, e.g. with shapely.make_valid",
-                ids[idx],
+                ids.iloc[pos],
             )
         )
     return problems
