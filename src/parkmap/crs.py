@@ -17,12 +17,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Geod
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
@@ -33,6 +32,7 @@ from parkmap._gcj02 import (
     in_china_gcj02,
     wgs84_to_gcj02,
 )
+from parkmap._transform import transformer
 from parkmap.errors import CRSError
 
 if TYPE_CHECKING:
@@ -57,10 +57,8 @@ __all__ = [
     "lonlat_bounds",
     "measuring_crs",
     "metric_crs_for",
-    "project_geometries",
     "scale_settings",
     "to_crs",
-    "transformer",
     "wgs84_to_gcj02",
 ]
 
@@ -109,60 +107,6 @@ def to_crs(value) -> CRS:
         return CRS.from_user_input(value)
     except Exception as err:  # pyproj raises its own CRSError subclasses
         raise CRSError(f"not a coordinate reference system: {value!r} ({err})") from None
-
-
-@lru_cache(maxsize=64)
-def _cached_transformer(source: CRS, target: CRS) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
-def transformer(source, target) -> Transformer:
-    """The ``always_xy`` transformer from ``source`` to ``target``, made once per process.
-
-    PROJ searches its database for the operation each time a transformer is made:
-    about 0.1 s between WGS84 and CGCS2000, against a microsecond to reuse one. The
-    operation is the one ``Transformer.from_crs(source, target, always_xy=True)``
-    chooses (as geopandas' ``to_crs``), so the coordinates are the same.
-
-    Parameters
-    ----------
-    source, target : CRS-like
-
-    Returns
-    -------
-    pyproj.Transformer
-    """
-    return _cached_transformer(CRS.from_user_input(source), CRS.from_user_input(target))
-
-
-def project_geometries(geoms: np.ndarray, source, target) -> np.ndarray:
-    """Geometries transformed from ``source`` to ``target`` (as ``GeoSeries.to_crs``).
-
-    The same coordinates as geopandas' ``to_crs`` (the same operation, applied to 2D
-    and 3D geometries apart), with the transformer made once per process
-    (:func:`transformer`).
-
-    Parameters
-    ----------
-    geoms : numpy.ndarray of shapely geometries (or None)
-    source, target : CRS-like
-
-    Returns
-    -------
-    numpy.ndarray
-        New geometries; ``geoms`` is left as it is.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    to_target = transformer(source, target)
-    result = np.empty_like(geoms)
-    has_z = shapely.has_z(geoms)
-    for part, include_z in ((~has_z, False), (has_z, True)):
-        if not part.any():
-            continue
-        coords = shapely.get_coordinates(geoms[part], include_z=include_z)
-        moved = to_target.transform(*coords.T)
-        result[part] = shapely.set_coordinates(geoms[part].copy(), np.array(moved).T)
-    return result
 
 
 def is_metric(crs) -> bool:

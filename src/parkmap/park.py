@@ -16,7 +16,8 @@ import shapely
 from pyproj import CRS
 
 from parkmap._geometry import repair
-from parkmap.crs import crs_label, measuring_crs, project_geometries
+from parkmap._transform import project_geometries
+from parkmap.crs import crs_label, measuring_crs
 from parkmap.errors import ValidationError
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
@@ -37,7 +38,7 @@ def _in_crs(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """A copy of ``gdf`` in ``crs`` (as ``gdf.to_crs(crs)``; kept as it is without a CRS).
 
     A layer already in ``crs`` is not copied row by row where pandas copies on write,
-    and the transformer is made once per process (:func:`parkmap.crs.transformer`).
+    and the transformer is made once per process (:func:`parkmap._transform.transformer`).
     """
     if gdf.crs is None or gdf.crs.is_exact_same(crs):
         return gdf.copy(deep=not _COPY_ON_WRITE)
