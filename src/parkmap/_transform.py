@@ -12,8 +12,11 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
-__all__ = ["project_geometries", "transformer"]
+__all__ = ["project_geometries", "to_lonlat_bounds", "transformer"]
+
+_WGS84 = CRS.from_epsg(4326)
 
 
 @lru_cache(maxsize=64)
@@ -66,3 +69,17 @@ def project_geometries(geoms: np.ndarray, source, target) -> np.ndarray:
         moved = to_target.transform(*coords.T)
         result[part] = shapely.set_coordinates(geoms[part].copy(), np.array(moved).T)
     return result
+
+
+def to_lonlat_bounds(crs, bounds) -> tuple[float, float, float, float]:
+    """``(xmin, ymin, xmax, ymax)`` in ``crs`` as WGS84 degrees (edges densified).
+
+    With the inverse of the WGS84 -> ``crs`` operation, the one the area-scale test of
+    :mod:`parkmap.crs` makes anyway: one PROJ operation search instead of two.
+    """
+    try:
+        return transformer(_WGS84, crs).transform_bounds(
+            *bounds, densify_pts=21, direction="INVERSE"
+        )
+    except ProjError:  # an operation without an inverse
+        return transformer(crs, _WGS84).transform_bounds(*bounds, densify_pts=21)

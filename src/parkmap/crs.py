@@ -32,7 +32,7 @@ from parkmap._gcj02 import (
     in_china_gcj02,
     wgs84_to_gcj02,
 )
-from parkmap._transform import transformer
+from parkmap._transform import to_lonlat_bounds, transformer
 from parkmap.errors import CRSError
 
 if TYPE_CHECKING:
@@ -354,7 +354,7 @@ def lonlat_bounds(frames: Iterable) -> tuple[float, float, float, float]:
         if crs.is_geographic:
             boxes.append(bounds)
         else:
-            boxes.append(transformer(crs, WGS84).transform_bounds(*bounds, densify_pts=21))
+            boxes.append(to_lonlat_bounds(crs, bounds))
     if not boxes:
         raise CRSError("no layer has a coordinate reference system; name one (crs=...)")
     arr = np.asarray(boxes, dtype=float)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -52,8 +53,19 @@ _GEOMETRY_TYPE_IDS = {
     )
 }
 
-#: Area (m²) of a feature outside its container that is still tolerated as digitising noise.
-CONTAINMENT_TOLERANCE_M2 = digitising_tolerance_m2()
+
+@cache
+def _tolerance_m2() -> float:
+    """Area (m²) of a feature outside its container still tolerated as digitising noise."""
+    return digitising_tolerance_m2()
+
+
+def __getattr__(name: str):
+    # CONTAINMENT_TOLERANCE_M2 is read from data/tolerances.csv when first asked for,
+    # not when the module is imported
+    if name == "CONTAINMENT_TOLERANCE_M2":
+        return _tolerance_m2()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -514,7 +526,7 @@ def _check_containment(
     outside, area = _outside_area(inner, outer)
     ids = feature_ids(inner)
     problems = []
-    for idx in inner.index[outside > CONTAINMENT_TOLERANCE_M2]:
+    for idx in inner.index[outside > _tolerance_m2()]:
         share = outside[idx] / area[idx] if area[idx] else 1.0
         where = "outside every" if share > 0.999 else "partly outside the"
         problems.append(
@@ -539,13 +551,14 @@ def _check_overlaps(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> list[P
         return []
     (gdf,) = measurable
     ids = feature_ids(gdf)
-    first, second, area = overlapping_pairs(gdf.geometry.array, CONTAINMENT_TOLERANCE_M2)
+    tolerance_m2 = _tolerance_m2()
+    first, second, area = overlapping_pairs(gdf.geometry.array, tolerance_m2)
     what = name[:-1] if name.endswith("s") else name
     return [
         Problem(
             "error",
             name,
-            f"overlaps {what} {ids.iloc[j]} by {a:,.0f} m² (above the {CONTAINMENT_TOLERANCE_M2:g} "
+            f"overlaps {what} {ids.iloc[j]} by {a:,.0f} m² (above the {tolerance_m2:g} "
             "m² digitising tolerance): the overlap would be counted twice",
             ids.iloc[i],
         )
