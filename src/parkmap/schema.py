@@ -338,49 +338,65 @@ def _is_bool(value) -> bool:
 def _check_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, layer: str) -> list[Problem]:
     problems: list[Problem] = []
     values = gdf[col.name]
-    missing = values.isna()
-    if not (is_numeric_dtype(values.dtype) or is_bool_dtype(values.dtype)):
-        # a number or a boolean is never blank: only text is stripped
-        missing |= values.astype(str).str.strip() == ""
+    codes, uniques = _factorize(values)  # each distinct value looked at once
+    if codes is None:  # a number or a boolean is never blank: only text is stripped
+        missing = values.isna().to_numpy(dtype=bool)
+    else:
+        blank = pd.Series(uniques, dtype=uniques.dtype).astype(str).str.strip() == ""
+        missing = np.append(blank.to_numpy(dtype=bool), True)[codes]
 
-    def add(idx, message: str) -> None:
-        problems.append(Problem("error", layer, message, ids[idx], col.name))
+    def add(pos, message: str) -> None:
+        problems.append(Problem("error", layer, message, ids.iloc[pos], col.name))
 
     if not col.nullable:
-        for idx in values.index[missing]:
-            add(idx, "missing value")
-    present = values[~missing]
+        for pos in np.flatnonzero(missing):
+            add(pos, "missing value")
     if col.kind in ("number", "integer"):
-        numeric = pd.to_numeric(present, errors="coerce")
-        for idx in present.index[numeric.isna()]:
-            add(idx, f"not a number: {present[idx]!r}")
-        numeric = numeric.dropna()
-        if col.kind == "integer":
-            for idx in numeric.index[numeric != np.round(numeric)]:
-                add(idx, f"not a whole number: {present[idx]!r}")
-        if col.positive:
-            for idx in numeric.index[numeric <= 0]:
-                add(idx, f"must be greater than 0, got {numeric[idx]:g}")
-        if col.min_value is not None:
-            for idx in numeric.index[numeric < col.min_value]:
-                add(idx, f"must be at least {col.min_value:g}, got {numeric[idx]:g}")
-    elif col.kind == "bool":
-        # each distinct value checked once; only the bad rows are visited
-        good = _per_value(present, _is_bool)
-        for idx, value in present[~good].items():
-            add(idx, f"not true/false: {value!r}")
+        _check_numbers(values, missing, col, add)
+        return problems
+    if col.kind == "bool":
+        good = _is_bool
     elif col.allowed is not None:
-        allowed = set(col.allowed)
-        good = _per_value(present, lambda value: str(value) in allowed)
-        for idx, value in present[~good].items():
-            add(idx, f"{value!r} is not one of {', '.join(col.allowed)}")
+        good = frozenset(col.allowed).__contains__
+    else:
+        return problems
+    if codes is None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if col.kind != "bool":
+        uniques = [str(u) for u in uniques]
+    bad = np.array([not good(u) for u in uniques] + [False], dtype=bool)[codes] & ~missing
+    for pos in np.flatnonzero(bad):
+        value = values.iloc[pos]
+        if col.kind == "bool":
+            add(pos, f"not true/false: {value!r}")
+        else:
+            add(pos, f"{value!r} is not one of {', '.join(col.allowed)}")
     return problems
 
 
-def _per_value(values: pd.Series, test) -> np.ndarray:
-    """``test(value)`` for each value, called once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)[codes]
+def _factorize(values: pd.Series) -> tuple[np.ndarray | None, pd.Index | None]:
+    """Codes and distinct values of a text column; ``(None, None)`` for numbers and booleans."""
+    if is_numeric_dtype(values.dtype) or is_bool_dtype(values.dtype):
+        return None, None
+    return pd.factorize(values, use_na_sentinel=True)
+
+
+def _check_numbers(values: pd.Series, missing: np.ndarray, col: Column, add) -> None:
+    positions = np.flatnonzero(~missing)
+    present = values.iloc[positions]
+    numeric = pd.to_numeric(present, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    for i in np.flatnonzero(np.isnan(numeric)):
+        add(positions[i], f"not a number: {present.iloc[i]!r}")
+    number = ~np.isnan(numeric)
+    if col.kind == "integer":
+        for i in np.flatnonzero(number & (numeric != np.round(numeric))):
+            add(positions[i], f"not a whole number: {present.iloc[i]!r}")
+    if col.positive:
+        for i in np.flatnonzero(number & (numeric <= 0)):
+            add(positions[i], f"must be greater than 0, got {numeric[i]:g}")
+    if col.min_value is not None:
+        for i in np.flatnonzero(number & (numeric < col.min_value)):
+            add(positions[i], f"must be at least {col.min_value:g}, got {numeric[i]:g}")
 
 
 #: Layers from this many features up have their validity tested on two threads
