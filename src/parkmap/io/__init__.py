@@ -16,6 +16,9 @@ Modules:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from parkmap.io.files import (
     METADATA_TABLE,
     atomic_output,
@@ -25,8 +28,30 @@ from parkmap.io.files import (
     read_geopackage,
     write_geopackage,
 )
-from parkmap.io.importer import FORMATS, import_park, read_park, repair_geometries
-from parkmap.io.report import ImportReport, SourceReport
+
+if TYPE_CHECKING:
+    from parkmap.io.importer import FORMATS, import_park, read_park, repair_geometries
+    from parkmap.io.report import ImportReport, SourceReport
+
+#: Names of the import pipeline, imported when first used: writing an output or reading
+#: a park file does not load the readers, field mappings and detectors of every format.
+_LAZY = {
+    "FORMATS": "parkmap.io.importer",
+    "import_park": "parkmap.io.importer",
+    "read_park": "parkmap.io.importer",
+    "repair_geometries": "parkmap.io.importer",
+    "ImportReport": "parkmap.io.report",
+    "SourceReport": "parkmap.io.report",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",
