@@ -210,12 +210,12 @@ class Park:
         return self._layers.get(name)
 
     def copy(self) -> Park:
-        """A deep copy (layers and metadata), without re-validating."""
+        """An independent copy (layers and metadata), without re-validating."""
         new = object.__new__(Park)
         new.metadata = copy.deepcopy(self.metadata)
         new.source = self.source
         new.crs = self.crs
-        new._layers = {n: g.copy() for n, g in self._layers.items()}
+        new._layers = {n: g.copy(deep=not _COPY_ON_WRITE) for n, g in self._layers.items()}
         new.problems = list(self.problems)
         return new
 
