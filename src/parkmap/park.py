@@ -17,7 +17,8 @@ from pyproj import CRS
 
 from parkmap._geometry import repair
 from parkmap._transform import project_geometries
-from parkmap.crs import crs_label, measuring_crs
+from parkmap._validity import THREADED_FROM, start_validity
+from parkmap.crs import crs_label, is_metric, measuring_crs
 from parkmap.errors import ValidationError
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
@@ -100,6 +101,13 @@ class Park:
         self.metadata: dict = dict(metadata or {})
         self.source = source
         requested = crs if crs is not None else self.metadata.get("crs")
+        # large layers in a metric CRS (kept as they are, as a rule) have their geometry
+        # validity tested on other threads while the measuring CRS is chosen
+        early = {
+            name: (gdf.crs, start_validity(gdf.geometry.array))
+            for name, gdf in layers.items()
+            if name in LAYERS and len(gdf) >= THREADED_FROM and is_metric(gdf.crs)
+        }
         choice = measuring_crs(layers, requested)
         self.crs: CRS = choice.crs
         self.metadata["crs"] = self.crs.to_string()
@@ -109,7 +117,8 @@ class Park:
         self._layers: dict[str, gpd.GeoDataFrame] = {}
         for name, gdf in layers.items():
             self._layers[name] = _in_crs(gdf, self.crs)
-        self.problems: list[Problem] = validate_layers(self._layers, source=source)
+        kept = {name: test for name, (was, test) in early.items() if was.is_exact_same(self.crs)}
+        self.problems: list[Problem] = validate_layers(self._layers, source=source, validity=kept)
         self._normalise_landuse_codes()
         for problem in self.problems:
             if problem.severity == "warning":

@@ -11,7 +11,7 @@ land-use codes, then containment and overlaps across layers) are one contract.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -22,6 +22,7 @@ import shapely
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from parkmap._geometry import digitising_tolerance_m2, overlapping_pairs
+from parkmap._validity import start_validity
 from parkmap.landuse import code_problems
 
 __all__ = [
@@ -399,23 +400,9 @@ def _check_numbers(values: pd.Series, missing: np.ndarray, col: Column, add) -> 
             add(positions[i], f"must be at least {col.min_value:g}, got {numeric[i]:g}")
 
 
-#: Layers from this many features up have their validity tested on two threads
-#: (GEOS releases the GIL).
-_THREADED_VALIDITY = 20_000
-
-
-def is_valid_geometry(geoms: np.ndarray) -> np.ndarray:
-    """``shapely.is_valid`` of an array of geometries, on two threads for large arrays."""
-    geoms = np.asarray(geoms, dtype=object)
-    if len(geoms) < _THREADED_VALIDITY:
-        return shapely.is_valid(geoms)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(2) as pool:
-        return np.concatenate(list(pool.map(shapely.is_valid, np.array_split(geoms, 2))))
-
-
-def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
+def _check_geometry(
+    gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series, validity: Callable[[], np.ndarray]
+) -> list[Problem]:
     problems: list[Problem] = []
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     null_or_empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -432,9 +419,7 @@ def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) 
                 ids.iloc[pos],
             )
         )
-    present = np.flatnonzero(~null_or_empty)
-    invalid = present[~is_valid_geometry(geoms[present])]
-    for pos in invalid:
+    for pos in np.flatnonzero(~null_or_empty & ~validity()):
         reason = shapely.is_valid_reason(geoms[pos])
         problems.append(
             Problem(
@@ -447,7 +432,9 @@ def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) 
     return problems
 
 
-def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
+def _validate_layer(
+    name: str, gdf: gpd.GeoDataFrame, validity: Callable[[], np.ndarray] | None = None
+) -> list[Problem]:
     schema = LAYERS.get(name)
     if schema is None:
         return [
@@ -457,6 +444,8 @@ def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
                 f"not a park layer (known: {', '.join(LAYERS)}); kept but not checked",
             )
         ]
+    if validity is None:
+        validity = start_validity(gdf.geometry.array)
     problems: list[Problem] = []
     if gdf.crs is None:
         problems.append(
@@ -467,7 +456,15 @@ def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
         dup = ids[ids.duplicated(keep=False) & gdf["id"].notna()]
         for idx in dup.index:
             problems.append(Problem("error", name, "duplicate id", ids[idx], "id"))
-    problems.extend(_check_geometry(gdf, schema, ids))
+    # the columns are checked while the geometries' validity is tested on other threads;
+    # the geometry problems still come first
+    columns = _check_columns(gdf, schema, ids)
+    return problems + _check_geometry(gdf, schema, ids, validity) + columns
+
+
+def _check_columns(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
+    name = schema.name
+    problems: list[Problem] = []
     for col in schema.columns:
         if col.name not in gdf.columns:
             if col.required:
@@ -583,7 +580,10 @@ def _check_overlaps(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> list[P
 
 
 def validate_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = None
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    source: str | None = None,
+    validity: Mapping[str, Callable[[], np.ndarray]] | None = None,
 ) -> list[Problem]:
     """Check park layers against the schema and against each other.
 
@@ -593,6 +593,9 @@ def validate_layers(
         The layers by name, all in the same CRS for the cross-layer checks.
     source : str, optional
         File name to put in every problem.
+    validity : mapping of str to callable, optional
+        Geometry validity already being tested, by layer
+        (:func:`parkmap._validity.start_validity` of the layer's geometries as given).
 
     Returns
     -------
@@ -611,8 +614,12 @@ def validate_layers(
     if not layers:
         problems.append(Problem("error", "-", "the park has no layers"))
     ordered = [n for n in LAYERS if n in layers] + [n for n in layers if n not in LAYERS]
+    pending = dict(validity or {})
+    for name in ordered:  # every layer's validity tested from the start, in the background
+        if name in LAYERS and name not in pending:
+            pending[name] = start_validity(layers[name].geometry.array)
     for name in ordered:
-        problems.extend(_validate_layer(name, layers[name]))
+        problems.extend(_validate_layer(name, layers[name], pending.get(name)))
     problems.extend(_check_overlaps(layers, "subparks"))
     problems.extend(_check_containment(layers, "subparks", "clusters", "error"))
     problems.extend(_check_containment(layers, "boundary", "clusters", "warning"))
