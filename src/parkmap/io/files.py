@@ -133,18 +133,18 @@ def _read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         raise DataFileError(f"{where}: cannot read ({short(err)})") from None
 
 
-def _read_layers(path: Path, names: list[str]) -> list[gpd.GeoDataFrame]:
-    """The layers ``names`` of one file; several at once on two threads.
+def _read_layers(sources: list[tuple[Path, str | None]]) -> list[gpd.GeoDataFrame]:
+    """The layers ``(file, layer name)``, several at once on two threads.
 
     GDAL reads, Arrow's conversion to pandas and shapely's parsing of the geometries
     release the GIL, so two layers read side by side take little more than the larger.
     """
-    if len(names) < 2:
-        return [_read_layer(path, name) for name in names]
+    if len(sources) < 2:
+        return [_read_layer(path, name) for path, name in sources]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda name: _read_layer(path, name), names))
+        return list(pool.map(lambda source: _read_layer(*source), sources))
 
 
 def read_geopackage(
@@ -179,7 +179,7 @@ def read_geopackage(
         raise DataFileError(
             f"{path}: no layer {', '.join(map(repr, missing))} (has: {', '.join(spatial)})"
         )
-    result = dict(zip(wanted, _read_layers(path, wanted), strict=True))
+    result = dict(zip(wanted, _read_layers([(path, name) for name in wanted]), strict=True))
     metadata: dict = {}
     if METADATA_TABLE in set(available["name"]):
         table = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
@@ -198,7 +198,10 @@ def read_geojson_dir(path: str | os.PathLike) -> tuple[dict[str, gpd.GeoDataFram
     path = Path(path)
     if not path.is_dir():
         raise DataFileError(f"{path}: not a folder")
-    layers = {f.stem: _read_layer(f) for f in sorted(path.glob("*.geojson"))}
+    files = sorted(path.glob("*.geojson"))
+    layers = dict(
+        zip([f.stem for f in files], _read_layers([(f, None) for f in files]), strict=True)
+    )
     if not layers:
         raise DataFileError(f"{path}: no .geojson layers in this folder")
     metadata: dict = {}
