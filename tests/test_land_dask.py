@@ -244,3 +244,74 @@ def test_the_0_1_keywords_still_work_with_a_deprecation_warning(county, rules, l
         parkmap.availability(county, rules, engine=DaskEngine(), partitions=3)
     with pytest.raises(TypeError, match="unexpected keyword arguments: colour"):
         parkmap.availability(county, rules, colour="red")
+
+
+def test_first_area_wins_on_both_engines(cluster, monkeypatch):
+    """Overlapping sub-parks: each piece goes to the smallest sub-park index, on both engines.
+
+    Sub-parks that overlap by more than the digitising tolerance are a validation error,
+    so the check is switched off here: what is tested is the attribution itself, where
+    ``STRtree.query`` returns the overlapping areas of a parcel out of index order and
+    each Dask partition sees only the sub-parks that meet its extent.
+    """
+    rng = np.random.default_rng(4)
+    crs = "EPSG:4545"
+    # 24 nested squares, larger and larger, in a shuffled layer order, edges off the grid
+    size = rng.permutation(24)
+    areas = [
+        box(X0 + 1_000 - 37.0 * k - 30, Y0 + 1_000 - 37.0 * k - 30, X0 + 1_000 + 41.0 * k + 45,
+            Y0 + 1_000 + 41.0 * k + 45)
+        for k in size
+    ]  # fmt: skip
+    n = len(areas)
+    subparks = gpd.GeoDataFrame(
+        {
+            "id": [f"s{i:02d}" for i in range(n)],
+            "name_zh": [f"园{i}" for i in range(n)],
+            "industry": ["valves"] * n,
+            "landuse_code": ["100102"] * n,
+        },
+        geometry=areas,
+        crs=crs,
+    )
+    # 60 m parcels over the squares: most straddle the edges of two or more sub-parks
+    xs, ys = np.meshgrid(np.arange(-14, 16) * 60.0, np.arange(-14, 16) * 60.0)
+    cells = [box(X0 + 1_000 + x, Y0 + 1_000 + y, X0 + 1_060 + x, Y0 + 1_060 + y)
+             for x, y in zip(xs.ravel(), ys.ravel(), strict=True)]  # fmt: skip
+    parcels = gpd.GeoDataFrame(
+        {
+            "id": [f"p{i}" for i in range(len(cells))],
+            "landuse_code": ["100102"] * len(cells),
+            "status": ["available"] * len(cells),
+        },
+        geometry=cells,
+        crs=crs,
+    )
+    park = parkmap.Park({"subparks": subparks, "parcels": parcels})
+    assert any("overlaps" in p.message for p in park.errors)  # the premise: they overlap
+    monkeypatch.setattr(parkmap.Park, "require_valid", lambda self: self)
+
+    # premises: pieces straddle overlapping areas, and the tree's order is not index order
+    points = shapely.point_on_surface(parcels.geometry.array)
+    point, hit = shapely.STRtree(subparks.geometry.array).query(points, predicate="intersects")
+    straddle = shapely.STRtree(subparks.geometry.array).query(
+        parcels.geometry.array, predicate="overlaps"
+    )
+    assert (np.bincount(straddle[0], minlength=len(parcels)) >= 2).sum() > 50
+    first_hit = pd.Series(hit).groupby(point).first()
+    smallest = pd.Series(hit).groupby(point).min()
+    assert (first_hit != smallest).sum() > 50
+
+    rules = parkmap.load_rules().replace(min_area_mu=0.3, min_width_m=4.0)
+    local = parkmap.availability(park, rules)
+    dask = parkmap.availability(park, rules, engine=DaskEngine(scheduler=cluster, partitions=6))
+    expected = subparks["id"].to_numpy()[smallest.reindex(range(len(parcels)), fill_value=-1)]
+    expected = np.where(smallest.reindex(range(len(parcels))).isna(), None, expected)
+    for result in (local, dask):
+        land = result.land
+        assert len(land) > 0.5 * len(parcels)
+        want = pd.Series(expected, index=parcels["id"]).loc[land["parcel"]]
+        assert land["subpark"].tolist() == want.tolist()
+    by_parcel = [r.land.set_index("parcel")["subpark"].sort_index() for r in (local, dask)]
+    pd.testing.assert_series_equal(*by_parcel)
+    pd.testing.assert_frame_equal(dask.table, local.table)

@@ -395,3 +395,69 @@ def test_cli_layout_map_opens_on_the_layout(tmp_path):
     )
     again = runner.invoke(cli, args)
     assert again.exit_code == 1 and "--overwrite" in again.output
+
+
+# -- prerequisites, checked before any work ---------------------------------------------------
+def _no_waterfall(monkeypatch):
+    import parkmap.land
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the waterfall ran before the prerequisites were checked")
+
+    monkeypatch.setattr(parkmap.land, "availability", refuse)
+    monkeypatch.setattr(parkmap, "availability", refuse)
+
+
+def _runnable(line: str, tmp_path: Path) -> list[str]:
+    """The ``parkmap ...`` command a message advises, as arguments (checked by click)."""
+    advice = line.split("parkmap ", 2)[-1]
+    args = advice.split()
+    command = cli.commands[args[0]]
+    ctx = command.make_context(args[0], list(args[1:]), resilient_parsing=True)
+    assert not ctx.args or args[0] == "import", ctx.args  # no stray option or argument
+    return args
+
+
+def test_layout_without_subparks_stops_before_working(small_park, tmp_path, monkeypatch):
+    layers = {k: v for k, v in small_park.layers.items() if k != "subparks"}
+    path = parkmap.Park(layers, metadata=small_park.metadata).save(tmp_path / "p.gpkg")
+    park = parkmap.read_park(path)
+    _no_waterfall(monkeypatch)
+    with pytest.raises(DataFileError, match=r"p\.gpkg: the park has no 'subparks' layer"):
+        parkmap.layout(park)
+    result = CliRunner().invoke(cli, ["layout", "--data", str(path)])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert "Traceback" not in result.output and str(path) in line and "'subparks'" in line
+    args = _runnable(line, tmp_path)
+    assert args[:2] == ["import", str(path)] and args[-2] == "-o"
+
+
+def test_layout_with_an_empty_subparks_layer_is_refused(small_park, tmp_path):
+    layers = dict(small_park.layers)
+    layers["subparks"] = layers["subparks"].iloc[:0]
+    park = parkmap.Park(layers, metadata=small_park.metadata, source="x.gpkg")
+    with pytest.raises(DataFileError, match=r"^x\.gpkg: the park has an empty 'subparks' layer"):
+        parkmap.layout(park)
+
+
+def test_layout_without_available_land_names_the_command_that_explains(small_park, tmp_path):
+    layers = dict(small_park.layers)
+    farmland = layers["constraints"].iloc[[0]].copy()  # hard: the whole sub-park is farmland
+    farmland["geometry"] = [layers["subparks"].geometry.iloc[0].buffer(10)]
+    layers["constraints"] = pd.concat([layers["constraints"], farmland.assign(id="k9")])
+    path = parkmap.Park(layers, metadata=small_park.metadata).save(tmp_path / "b.gpkg")
+    park = parkmap.read_park(path)
+    available = parkmap.availability(park)
+    assert not (available.land["subpark"] == "s1").any()  # the premise
+    with pytest.raises(DataFileError, match=r"b\.gpkg: no available land in sub-park\(s\) s1"):
+        parkmap.layout(park, available)
+    result = CliRunner().invoke(
+        cli, ["layout", "--data", str(path), "-o", str(tmp_path / "l.gpkg")]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.endswith(f"parkmap availability --data {path}")
+    args = _runnable(line, tmp_path)
+    assert CliRunner().invoke(cli, args).exit_code == 0  # the advice runs as printed
+    assert not (tmp_path / "l.gpkg").exists()

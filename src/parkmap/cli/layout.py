@@ -113,8 +113,12 @@ def layout(
     for target in (output, map_output):  # fail before the work, not after it
         if target is not None:
             check_output(target, overwrite)
+    from parkmap.siteplan import check_layout
+
     park = load_park(data)
+    check_layout(park, subpark=list(subparks) or None)  # sub-parks, before the waterfall
     available = parkmap.availability(park)
+    check_layout(park, available, subpark=list(subparks) or None)  # and available land
     result = parkmap.layout(
         park,
         available,

@@ -18,6 +18,8 @@ use; the package ``__all__`` below is the public API):
   (:func:`indicator_rules`, :func:`check_indicators`, :func:`far_floor_area`) and the
   per-plot, per-sub-park and summary indicator tables of a layout;
 - :mod:`~parkmap.siteplan.result`: :class:`Layout`, its renderings and output frames;
+- :mod:`~parkmap.siteplan.prerequisites`: :func:`check_layout`, what a layout needs before
+  any work (sub-parks, available land);
 - :mod:`~parkmap.siteplan.engine`: :func:`layout`, the orchestration (and the algorithm
   in its docstring).
 """
@@ -33,6 +35,7 @@ from parkmap.siteplan.indicators import (
     far_floor_area,
     indicator_rules,
 )
+from parkmap.siteplan.prerequisites import check_layout
 from parkmap.siteplan.profiles import Profile, profile, ruleset_info
 from parkmap.siteplan.result import FORMATS, JSON_SCHEMA_VERSION, Layout
 from parkmap.siteplan.standards import (
@@ -58,6 +61,7 @@ __all__ = [
     "Profile",
     "building_templates",
     "check_indicators",
+    "check_layout",
     "far_floor_area",
     "fire_class",
     "fire_spacing_m",

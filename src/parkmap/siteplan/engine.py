@@ -60,9 +60,8 @@ import pandas as pd
 import shapely
 
 from parkmap._geometry import right_of_way
-from parkmap.errors import DataFileError, RulesError
+from parkmap.errors import RulesError
 from parkmap.park import Park
-from parkmap.schema import feature_ids
 from parkmap.siteplan.buildings import (
     Placed,
     enforce_spacing,
@@ -74,6 +73,7 @@ from parkmap.siteplan.fire import fire_classes
 from parkmap.siteplan.geometry import min_width, polygons
 from parkmap.siteplan.indicators import IndicatorRules, indicator_rules
 from parkmap.siteplan.plots import lay_out_block
+from parkmap.siteplan.prerequisites import check_layout, land_of, require_land, select_subparks
 from parkmap.siteplan.result import Layout, frames
 from parkmap.siteplan.rulebook import Rulebook
 from parkmap.siteplan.standards import (
@@ -85,7 +85,7 @@ from parkmap.siteplan.standards import (
 )
 from parkmap.siteplan.summary import layout_summary, plot_indicators, subpark_table
 
-__all__ = ["layout"]
+__all__ = ["check_layout", "layout"]
 
 log = logging.getLogger("parkmap")
 
@@ -115,36 +115,6 @@ def _templates(building) -> list[BuildingTemplate]:
     if not templates or any(t.role != "factory" for t in templates):
         raise RulesError("building: give one or more factory templates (the office is added)")
     return templates
-
-
-def _select_subparks(park: Park, subpark) -> gpd.GeoDataFrame:
-    subparks = park.get("subparks")
-    if subparks is None or not len(subparks):
-        raise DataFileError(f"{park.source or park.name}: the park has no 'subparks' layer")
-    ids = feature_ids(subparks)
-    if subpark is None:
-        return subparks.assign(_id=ids.to_numpy())
-    wanted = [subpark] if isinstance(subpark, str) else list(subpark)
-    keep = np.zeros(len(subparks), dtype=bool)
-    labels = [ids, *(subparks[c].astype(str) for c in ("name_zh", "name_en") if c in subparks)]
-    for name in wanted:
-        hit = np.zeros(len(subparks), dtype=bool)
-        for column in labels:
-            hit |= column.astype(str).str.casefold().to_numpy() == str(name).casefold()
-        if not hit.any():
-            known = ", ".join(f"{i} ({z})" for i, z in zip(ids, subparks["name_zh"], strict=True))
-            raise DataFileError(f"park has no sub-park {name!r}; known: {known}")
-        keep |= hit
-    return subparks[keep].assign(_id=ids[keep].to_numpy())
-
-
-def _land(availability) -> gpd.GeoDataFrame:
-    land = getattr(availability, "land", availability)
-    if not isinstance(land, gpd.GeoDataFrame) or "subpark" not in land.columns:
-        raise TypeError(
-            "availability: the result of parkmap.availability(park) (or its .land GeoDataFrame)"
-        )
-    return land
 
 
 def _existing_buildings(park: Park, opts: PlotOptions) -> tuple[np.ndarray, list[str]]:
@@ -223,7 +193,8 @@ def layout(
     Raises
     ------
     parkmap.errors.DataFileError
-        If the park has no sub-parks or ``subpark`` names none of them.
+        If the park has no sub-parks, ``subpark`` names none of them or they hold no
+        available land (:func:`check_layout`, run before any work).
     parkmap.errors.RulesError
         On bad options, an unknown template or a bad rules file.
 
@@ -240,6 +211,7 @@ def layout(
     >>> plan.summary["n_plots"] > 0 and bool((plan.plots["far"] > 0).all())
     True
     """
+    check_layout(park, availability, subpark=subpark)  # before any work
     park = park.require_valid()
     opts = _options(plot)
     factories = _templates(building)
@@ -251,8 +223,9 @@ def layout(
         from parkmap.land import availability as compute
 
         availability = compute(park)
-    land = _land(availability)
-    subparks = _select_subparks(park, subpark)
+    land = land_of(availability)
+    subparks = select_subparks(park, subpark)
+    require_land(park, land, subparks)
     roads = park.get("roads")
     if roads is None:
         roads = gpd.GeoDataFrame({"red_line_m": []}, geometry=[], crs=park.crs)
