@@ -449,7 +449,12 @@ def _validate_layer(
     problems: list[Problem] = []
     if gdf.crs is None:
         problems.append(
-            Problem("error", name, "no coordinate reference system; set one (e.g. --s-srs)")
+            Problem(
+                "error",
+                name,
+                "no coordinate reference system; import the layer's file with its CRS: "
+                "parkmap import <file> --s-srs EPSG:<code> -o park.gpkg",
+            )
         )
     ids = feature_ids(gdf)
     if "id" in gdf.columns:
