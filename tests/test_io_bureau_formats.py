@@ -42,6 +42,52 @@ def test_survey_layer_without_mapping_gets_inferred_statuses(tmp_path):
     assert note in json.loads(result.render("json"))["notes"]
 
 
+def test_survey_k_codes_are_read_as_their_base_class_and_counted(tmp_path):
+    import pyogrio
+
+    from parkmap.io.fieldmap import translate_landuse
+    from parkmap.io.survey import adjustable_codes
+
+    table = adjustable_codes().set_index("survey_code")
+    parcels = survey_parcels()
+    k_rows = parcels.index[parcels["DLBM"].isin(table["base_code"])][:7]
+    assert len(k_rows) >= 5  # the premise: orchards, forest, ponds among the parcels
+    base = parcels.loc[k_rows, "DLBM"].copy()
+    parcels.loc[k_rows, "DLBM"] = base + "K"
+    parcels.loc[k_rows, "DLMC"] = [table.loc[f"{c}K", "survey_name_zh"] for c in base]
+    path = tmp_path / "DLTB.shp"
+    pyogrio.write_dataframe(parcels, path, encoding="GBK")
+    park, report = parkmap.import_park(path)
+    got = park["parcels"]
+    # status and 2023 class of a K parcel are those of its base class
+    assert got["status"].tolist() == survey_parcels()["DLBM"].map(expected_status).tolist()
+    plain = translate_landuse(survey_parcels()["DLBM"], scheme="survey").codes
+    assert got["landuse_code"].tolist() == plain.tolist()
+    assert not report.unknown_codes
+    counts = base.add("K").value_counts()
+    (note,) = [n for n in report.notes if "三调 K code" in n]
+    assert note.startswith(f"DLTB.shp: {len(k_rows)} feature(s) carry a 三调 K code (")
+    assert all(f"{code} ×{n}" in note for code, n in counts.items())
+    assert "可调整地类" in note and "plough layer" in note and note in park.notes
+    status_note = next(n for n in report.notes if "status inferred from DLBM" in n)
+    assert f"{len(k_rows)} with a K code" in status_note
+    assert note in json.loads(parkmap.availability(park).render("json"))["notes"]
+
+
+def test_the_k_code_table_agrees_with_the_survey_status_table():
+    from parkmap.io.survey import adjustable_codes, status_table
+
+    k = adjustable_codes()
+    status = status_table().set_index("survey_code")
+    assert (k["survey_code"] == k["base_code"] + "K").all()
+    assert (
+        k["survey_name_zh"] == "可调整" + k["base_name_zh"].str.replace("坑塘水面", "养殖坑塘")
+    ).all()
+    assert (status.loc[k["base_code"], "land_class"] == "agricultural").all()
+    assert (k["land_class"] == "agricultural").all()
+    assert k["source"].str.len().gt(0).all() and k["confidence"].str.len().gt(0).all()
+
+
 def test_a_mapping_still_overrides_the_inferred_status(tmp_path):
     path = write_dltb_shapefile(tmp_path)
     mapping = tmp_path / "m.toml"

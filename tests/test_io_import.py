@@ -175,7 +175,8 @@ def test_missing_prj_without_prefix_lists_candidates_and_ranks_by_other_sources(
     path = write_shapefile(survey_parcels(), folder / "noprj.shp", prj=False)
     with pytest.raises(CRSError, match="any 3-degree zone fits") as alone:
         parkmap.import_park(path)
-    assert "EPSG:4534" in str(alone.value) and "--s-srs" in str(alone.value)
+    # the first zone whose area of use holds the data (CM 75E does not reach 30°N)
+    assert "EPSG:4534" not in str(alone.value) and "--s-srs EPSG:45" in str(alone.value)
     town = gpd.GeoDataFrame({"name": ["县城"]}, geometry=[Point(107.34545, 30.33355)], crs=4326)
     town.to_file(folder / "town.geojson", engine="pyogrio")
     inputs()
@@ -187,7 +188,7 @@ def test_crs_candidates():
     assert [c.epsg for c in crs_candidates((107.3, 30.2, 107.4, 30.3))] == [4490, 4326]
     assert [c.epsg for c in crs_candidates((PREFIX + X0, Y0, PREFIX + X0 + 10, Y0 + 10))] == [4524]
     many = crs_candidates((X0, Y0, X0 + 10, Y0 + 10), near=(107.3, 30.3))
-    assert many[0].epsg == 4545 and len(many) == 21
+    assert many[0].epsg == 4545 and 1 < len(many) < 21  # zones that can hold 30°N
     assert crs_candidates((1e9, 1e9, 2e9, 2e9)) == []
 
 
@@ -249,7 +250,7 @@ def test_gcj02_points_convert_to_known_wgs84_positions(inputs):
 def test_gcj02_refuses_projected_sources(inputs):
     path = write_shapefile(survey_parcels(), inputs() / "p.shp")
     inputs()
-    with pytest.raises(CRSError, match="--from-gcj02 needs longitude/latitude"):
+    with pytest.raises(CRSError, match=r"GCJ-02 conversion \(parkmap import --from-gcj02.*needs"):
         parkmap.import_park(path, from_gcj02=True)
 
 

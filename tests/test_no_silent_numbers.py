@@ -85,11 +85,48 @@ def test_a_missing_boundary_is_stated_in_every_output(dianjiang):
     skipped = [n for n in notes if "not computed" in n]
     assert [n.split("'")[1] for n in skipped] == ["outside_boundary", "constraints", "roads"]
     assert all(n in result.render("table") for n in skipped)
-    html = parkmap.webmap(park, availability=result).get_root().render()
+    html = parkmap.webmap(park, availability=result, lang="en").get_root().render()
     assert "outside_boundary" in html
     # nothing was subtracted by the skipped steps
     total = result.total
     assert total["outside_boundary_m2"] == total["constraints_m2"] == total["roads_m2"] == 0
+
+
+def test_notes_follow_the_language_of_the_output(dianjiang, tmp_path):
+    from click.testing import CliRunner
+
+    from parkmap.cli import cli
+
+    park = _park({n: dianjiang[n] for n in ("clusters", "subparks", "parcels")}, dianjiang)
+    path = park.save(tmp_path / "no_boundary.gpkg")
+    runner = CliRunner()
+
+    def run(*args):
+        result = runner.invoke(cli, ["availability", "--data", str(path), *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    en, zh = run("--lang", "en"), run("--lang", "zh")
+    assert "Note: step 'outside_boundary' not computed: the park has no boundary layer" in en
+    assert "未计算" not in en
+    assert "说明：未计算“开发边界外”一步：园区没有 boundary 图层" in zh
+    assert "说明：未计算“刚性管控”一步" in zh and "说明：未计算“道路红线”一步" in zh
+    assert "not computed" not in zh
+    doc = json.loads(run("--format", "json", "--lang", "zh"))
+    assert [n.split("'")[1] for n in doc["notes"]] == ["outside_boundary", "constraints", "roads"]
+    assert len(doc["notes_zh"]) == 3 and all(n.startswith("未计算") for n in doc["notes_zh"])
+    # the map panel says the same in the map's language
+    result = parkmap.availability(park)
+    html_zh = parkmap.webmap(park, availability=result, lang="zh").get_root().render()
+    assert "未计算“开发边界外”一步" in html_zh
+
+
+def test_a_note_without_a_template_is_shown_as_it_is():
+    from parkmap.vocab import labels, note_text
+
+    assert note_text("something new happened", "zh") == "something new happened"
+    for key, (zh, en) in labels("note").items():  # every template has both languages
+        assert zh and en and "{" in en, key
 
 
 def test_the_embedded_park_has_no_skipped_step(dianjiang):

@@ -64,5 +64,8 @@ class ValidationError(ParkmapError, ValueError):
         errors = [p for p in self.problems if p.severity == "error"]
         where = f"{source}: " if source else ""
         first = errors[0].format() if errors else "no details"
-        more = f" (and {len(errors) - 1} more; run `parkmap check`)" if len(errors) > 1 else ""
+        data = f" --data {source}" if source and ", " not in source else ""
+        more = (
+            f" (and {len(errors) - 1} more; run `parkmap check{data}`)" if len(errors) > 1 else ""
+        )
         super().__init__(f"{where}park has {len(errors)} validation error(s): {first}{more}")

@@ -115,11 +115,18 @@ def note_lines(notes: Iterable[str], lang: str = "en") -> list[str]:
 
     Examples
     --------
+    Notes are translated through the ``note`` labels (:func:`parkmap.vocab.note_text`);
+    one without a template is shown as it is.
+
     >>> note_lines(["no boundary layer"], "zh")
     ['说明：no boundary layer']
     """
+    from parkmap.vocab import note_text
+
+    notes = list(notes)
+
     prefix = "说明：" if lang == "zh" else "Note: "
-    return [f"{prefix}{note}" for note in notes]
+    return [f"{prefix}{note_text(note, lang)}" for note in notes]
 
 
 def json_header(
@@ -135,8 +142,14 @@ def json_header(
     """The JSON fields every parkmap result opens with: generator, park, CRS, units, notes.
 
     ``notes`` lists every assumption the figures rest on (a step that could not be
-    computed, a value inferred or defaulted); it is always present, empty or not.
+    computed, a value inferred or defaulted); it is always present, empty or not, in
+    English (the stable form to match on); ``notes_zh`` holds the same notes in Chinese
+    where the ``note`` labels have a template (:func:`parkmap.vocab.note_text`).
     """
+    from parkmap.vocab import note_text
+
+    notes = list(notes)
+
     from parkmap.units import M2_PER_MU
 
     return {
@@ -151,6 +164,7 @@ def json_header(
         "crs_name": crs_name,
         "units": {"m2_per_mu": M2_PER_MU, "m2_per_ha": 10_000.0, "m2_per_km2": 1_000_000.0},
         "notes": list(notes),
+        "notes_zh": [note_text(n, "zh") for n in notes],
     }
 
 

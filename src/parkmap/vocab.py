@@ -13,6 +13,8 @@ Every module that shows a label asks this one, so a label is fixed in one place.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
@@ -23,7 +25,7 @@ from parkmap._data import read_table
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["display_names", "label", "labels", "text"]
+__all__ = ["display_names", "label", "labels", "note_text", "text"]
 
 Pair = tuple[str, str]
 
@@ -68,6 +70,60 @@ def text(group: str, key: str, lang: str = "en") -> str:
     """
     zh, en = labels(group)[key]
     return zh if lang == "zh" else en
+
+
+_FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+@cache
+def _note_patterns() -> tuple[tuple[re.Pattern, str], ...]:
+    """The ``note`` group of ``labels.csv``: English template as a regex, Chinese template."""
+    patterns = []
+    for zh, en in labels("note").values():
+        parts, last = [], 0
+        for m in _FIELD.finditer(en):
+            parts += [re.escape(en[last : m.start()]), f"(?P<{m.group(1)}>.*?)"]
+            last = m.end()
+        parts.append(re.escape(en[last:]))
+        patterns.append((re.compile("".join(parts), re.DOTALL), zh))
+    return tuple(patterns)
+
+
+def note_text(note: str, lang: str = "en") -> str:
+    """A note (an assumption stated under a table, in JSON ``notes``, on a map) in ``lang``.
+
+    Notes are made in English; the ``note`` group of ``labels.csv`` holds each kind of
+    note as an English template and its Chinese one, ``{field}`` marking the parts that
+    vary (``{field:group}`` in the Chinese template: the value's label of that group). A
+    note no template matches is shown as it is.
+
+    Examples
+    --------
+    >>> note = ("step 'roads' not computed: the park has no roads layer, so none of its "
+    ...         "land is subtracted and it counts as available")
+    >>> note_text(note, "zh")
+    '未计算“道路红线”一步：园区没有 roads 图层，该步不扣减任何用地，这部分用地计为可用'
+    >>> note_text(note, "en") == note
+    True
+    """
+    if lang != "zh":
+        return note
+    for pattern, zh in _note_patterns():
+        match = pattern.fullmatch(note)
+        if match is None:
+            continue
+        found = match.groupdict()
+        return _FIELD.sub(functools.partial(_fill, values=found), zh)
+    return note
+
+
+def _fill(field: re.Match, values: dict[str, str]) -> str:
+    """The value of one ``{field}`` or ``{field:group}`` of a Chinese note template."""
+    value = values.get(field.group(1)) or ""
+    group = field.group(2)
+    if group and value in labels(group):
+        return labels(group)[value][0]
+    return value
 
 
 def label(column: str, value) -> Pair:

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from parkmap.errors import DataFileError
-from parkmap.io.detect import garbled
+from parkmap.io.detect import garbled, import_command
 from parkmap.io.fieldmap import LayerRule, translate_landuse, translate_values
 from parkmap.io.readers import Source, text_columns
 from parkmap.io.report import Collector
+from parkmap.io.survey import adjustable_note
 from parkmap.schema import LAYERS, feature_ids
 
 __all__ = ["apply_columns", "apply_landuse", "apply_schema", "check_text"]
@@ -85,7 +86,8 @@ def check_text(src: Source, gdf: gpd.GeoDataFrame) -> None:
             if isinstance(value, str) and (why := garbled(value)):
                 raise DataFileError(
                     f"{where}, feature {ids[idx]}, column '{col}': garbled text {value!r} "
-                    f"({why}); name the encoding with --encoding"
+                    f"({why}); name the encoding: "
+                    f"{import_command([src.path], '--encoding <codec>')}"
                 )
 
 
@@ -105,6 +107,11 @@ def apply_landuse(gdf, rule: LayerRule, scheme: str | None, ids, note, src, repo
     label = "三调 (GB/T 21010)" if scheme == "survey" else "2023 / 2020-trial / GB 50137"
     for message in result.notes.values():
         note.add(message, None, "landuse_code")
+    adjustable = adjustable_note(
+        result.adjustable, f"{src.path.name}:{src.label}" if src.layer else src.path.name
+    )
+    if adjustable:
+        report.notes.append(adjustable)
     if result.unknown:
         key = f"{src.path.name}:{src.label}" if src.layer else src.path.name
         report.unknown_codes[key] = dict(result.unknown)

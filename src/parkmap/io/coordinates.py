@@ -9,7 +9,12 @@ from pyproj import CRS, Transformer
 
 from parkmap.crs import WGS84, crs_label, gcj02_to_wgs84
 from parkmap.errors import CRSError
-from parkmap.io.detect import AREA_OF_USE_MARGIN_DEG, crs_candidates, extent_problem
+from parkmap.io.detect import (
+    AREA_OF_USE_MARGIN_DEG,
+    crs_candidates,
+    extent_problem,
+    import_command,
+)
 from parkmap.io.readers import Source
 from parkmap.io.report import Collector
 
@@ -27,7 +32,8 @@ def convert_gcj02(gdf: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
     crs = CRS.from_user_input(gdf.crs)
     if not crs.is_geographic:
         raise CRSError(
-            f"{where}: --from-gcj02 needs longitude/latitude degrees, but the source is in "
+            f"{where}: GCJ-02 conversion (parkmap import --from-gcj02, or from_gcj02 in the "
+            "mapping) needs longitude/latitude degrees, but the source is in "
             f"{crs_label(crs)}; GCJ-02 data are never projected"
         )
     out = gdf.to_crs(WGS84) if crs != WGS84 else gdf.copy()
@@ -75,9 +81,11 @@ def check_coordinates(gdf, src: Source, swap_xy: bool, note: Collector, ids) -> 
     problem = extent_problem(gdf.total_bounds, gdf.crs)
     if problem and problem.startswith("axes swapped"):
         if not swap_xy:
-            raise CRSError(f"{where}: {problem}")
+            raise CRSError(
+                f"{where}: {problem}; if so, import with: {import_command([src.path], '--swap-xy')}"
+            )
         gdf = _swap_xy(gdf)
-        note.add("x and y swapped (--swap-xy): the coordinates were latitude first")
+        note.add("x and y swapped (parkmap import --swap-xy): the coordinates were latitude first")
         problem = extent_problem(gdf.total_bounds, gdf.crs)
     if problem:
         outside = _outside_area(gdf)
@@ -100,18 +108,21 @@ def no_crs_error(pending: list[Source], near: tuple[float, float] | None) -> CRS
     more = f" (and {len(pending) - 1} more source(s) without one)" if len(pending) > 1 else ""
     rng = f"x {bounds[0]:.8g}…{bounds[2]:.8g}, y {bounds[1]:.8g}…{bounds[3]:.8g}"
     found = crs_candidates(bounds, near=near)
+    paths = sorted({str(s.path) for s in pending})
     if not found:
         if bounds[1] > 90 and abs(bounds[0]) <= 90:
-            hint = "x and y look swapped (latitude first); name the CRS and pass --swap-xy"
+            hint = "x and y look swapped (latitude first); name the CRS and swap them: "
+            hint += import_command(paths, "--s-srs EPSG:<code>", "--swap-xy")
         else:
-            hint = "no known CRS fits these numbers; name it"
-        return CRSError(f"{where}: no coordinate reference system{more}; {rng}: {hint} (--s-srs)")
+            hint = "no known CRS fits these numbers; name it: "
+            hint += import_command(paths, "--s-srs EPSG:<code>")
+        return CRSError(f"{where}: no coordinate reference system{more}; {rng}: {hint}")
     first = found[0]
     others = ", ".join(f"EPSG:{c.epsg}" for c in found[1:6])
     also = f"; other candidates: {others}{' …' if len(found) > 6 else ''}" if others else ""
     return CRSError(
         f"{where}: no coordinate reference system (no .prj?){more}; {rng} fit {first}"
-        f"{also}; if EPSG:{first.epsg} is right, import with it: parkmap import "
-        f"{' '.join(sorted({str(s.path) for s in pending}))} --s-srs EPSG:{first.epsg} "
-        "-o park.gpkg (with your other files), then use --data park.gpkg"
+        f"{also}; if EPSG:{first.epsg} is right, import with it (and your other files): "
+        f"{import_command(paths, f'--s-srs EPSG:{first.epsg}')}, then work on the park "
+        "with: parkmap report --data park.gpkg"
     )

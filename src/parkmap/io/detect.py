@@ -41,8 +41,30 @@ __all__ = [
     "dxf_encoding",
     "extent_problem",
     "garbled",
+    "import_command",
     "shapefile_encoding",
 ]
+
+
+def import_command(paths, *options: str, output: str = "park.gpkg") -> str:
+    """The ``parkmap import`` command line that reads ``paths`` with ``options``.
+
+    Advice in messages is this full command line, runnable as printed whatever command
+    read the files (``parkmap report --data raw.shp`` has no import options).
+
+    Examples
+    --------
+    >>> import_command(["地类图斑.shp"], "--encoding gbk")
+    'parkmap import 地类图斑.shp --encoding gbk -o park.gpkg'
+    >>> import_command(["my data/roads.shp"], "--s-srs EPSG:4524")
+    "parkmap import 'my data/roads.shp' --s-srs EPSG:4524 -o park.gpkg"
+    """
+    import shlex
+
+    files = [str(p) if re.fullmatch(r"[\w@%+=:,./-]+", str(p)) else shlex.quote(str(p))
+             for p in paths]  # fmt: skip
+    return " ".join(["parkmap import", *files, *options, "-o", output])
+
 
 #: Extra degrees allowed around a CRS's area of use before coordinates count as absurd.
 AREA_OF_USE_MARGIN_DEG = 3.0
@@ -182,7 +204,7 @@ def shapefile_encoding(path: str | os.PathLike, encoding: str | None = None) -> 
     elif found is None:
         raise DataFileError(
             f"{dbf}: text is neither UTF-8 nor GBK/GB18030 and there is no .cpg file; "
-            "name the encoding with --encoding"
+            f"name the encoding: {import_command([shp], '--encoding <codec>')}"
         )
     elif found == "ascii":
         return EncodingChoice("utf-8", "ASCII only")
@@ -192,10 +214,10 @@ def shapefile_encoding(path: str | os.PathLike, encoding: str | None = None) -> 
         text.decode(choice.encoding)
     except UnicodeDecodeError:
         hint = f"it reads as {_describe(found)}" if found and found != "ascii" else "no clue"
-        fix = f"--encoding {found}" if found and found != "ascii" else "--encoding"
+        fix = f"--encoding {found}" if found and found != "ascii" else "--encoding <codec>"
         raise DataFileError(
             f"{dbf}: text is not {_describe(choice.encoding)} as the {choice.how} says "
-            f"({hint}); pass {fix} if that is right"
+            f"({hint}); if that is right: {import_command([shp], fix)}"
         ) from None
     return choice
 
@@ -242,17 +264,18 @@ def dxf_encoding(
     elif found is None:
         raise DataFileError(
             f"{path}: text is neither UTF-8 nor GBK/GB18030 and the drawing declares no "
-            "code page; name the encoding with --encoding"
+            f"code page; name the encoding: {import_command([path], '--encoding <codec>')}"
         )
     else:
         choice = EncodingChoice("utf-8" if found == "ascii" else found, "detected")
     try:
         raw.decode(choice.encoding)
     except UnicodeDecodeError:
+        fix = f"--encoding {found or '<codec>'}"
         raise DataFileError(
             f"{path}: text is not {_describe(choice.encoding)} as the {choice.how} says"
             + (f" (it reads as {_describe(found)})" if found else "")
-            + "; pass --encoding"
+            + f"; name the encoding: {import_command([path], fix)}"
         ) from None
     return choice, has_header
 
@@ -341,7 +364,8 @@ def crs_candidates(bounds, *, near: tuple[float, float] | None = None) -> list[C
     EPSG:4326, which differ by less than a metre); CGCS2000 3-degree Gauss-Kruger with
     the zone number in front of the easting (e.g. 36 433 000 → zone 36, EPSG:4524) or
     6-degree zones (13–23, EPSG:4491–4501); and 3-degree Gauss-Kruger without the
-    prefix, where every zone fits (EPSG:4534–4554) and only other data can tell which.
+    prefix, where every zone whose area of use holds the data fits (EPSG:4534–4554) and
+    only other data can tell which.
     Xi'an 1980 and Beijing 1954 grids use the same numbers; they are named in the
     reasons, never chosen.
 
@@ -388,6 +412,9 @@ def crs_candidates(bounds, *, near: tuple[float, float] | None = None) -> list[C
             return [_candidate(epsg, reason)]
     if x0 >= 100_000 and x1 <= 900_000:
         epsgs = list(range(4534, 4555))
+        # only zones whose area of use holds the data: the advice must import as printed
+        inside = [c for c in epsgs if _in_area_of_use((x0, y0, x1, y1), c)]
+        epsgs = inside or epsgs
         if near is not None:
             best = cgcs2000_gk3_epsg(near[0])
 
@@ -401,6 +428,16 @@ def crs_candidates(bounds, *, near: tuple[float, float] | None = None) -> list[C
             reason = "eastings without zone prefix: any 3-degree zone fits; name the zone"
         return [_candidate(code, reason) for code in epsgs]
     return []
+
+
+def _in_area_of_use(bounds, epsg: int) -> bool:
+    """Whether the centre of ``bounds`` (in EPSG:``epsg``) lies in that CRS's area of use."""
+    area = CRS.from_epsg(epsg).area_of_use
+    if area is None:
+        return True
+    lon, lat = _centre_lonlat(bounds, epsg)
+    m = AREA_OF_USE_MARGIN_DEG
+    return area.west - m <= lon <= area.east + m and area.south - m <= lat <= area.north + m
 
 
 def extent_problem(bounds, crs) -> str | None:
@@ -451,7 +488,7 @@ def extent_problem(bounds, crs) -> str | None:
         what = "latitude/longitude" if crs.is_geographic else "northing/easting"
         return (
             f"axes swapped: x {x0:.6g}…{x1:.6g}, y {y0:.6g}…{y1:.6g} are {what} in the "
-            f"wrong order for {label}; pass --swap-xy"
+            f"wrong order for {label}"
         )
     hint = crs_candidates(bounds)
     also = f"; the numbers fit {hint[0]}" if hint and hint[0].epsg != crs.to_epsg() else ""

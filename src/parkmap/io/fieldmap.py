@@ -33,6 +33,7 @@ import pandas as pd
 
 from parkmap._data import read_table
 from parkmap.errors import RulesError
+from parkmap.io.survey import adjustable_codes, base_of_adjustable
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS
 
@@ -389,12 +390,16 @@ class CodeTranslation:
     notes : dict of str to str
         Source code → warning about its translation (ambiguous crosswalk rows, names
         that contradict codes).
+    adjustable : dict of str to int
+        三调 ``K`` codes (可调整地类, ``survey_adjustable_k.csv``) read as their base class,
+        and how many features carry them (survey scheme only).
     """
 
     codes: pd.Series
     scheme: pd.Series
     unknown: dict[str, int]
     notes: dict[str, str]
+    adjustable: dict[str, int] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -423,8 +428,21 @@ def _text(value) -> str | None:
     return text or None
 
 
+@lru_cache(maxsize=1)
+def _adjustable_names() -> dict[str, str]:
+    """三调 K class name (可调整果园) → its K code (0201K)."""
+    table = adjustable_codes()
+    return dict(zip(table["survey_name_zh"], table["survey_code"], strict=True))
+
+
 def _survey_code(code: str | None, name: str | None, notes: dict) -> tuple[str | None, str | None]:
     table = _survey_table()
+    if code is None and name in _adjustable_names():
+        code = _adjustable_names()[name]
+    if code is not None and code.upper() not in table and base_of_adjustable(code):
+        # a 三调 K code (可调整地类): the base class; counted by translate_landuse
+        found = table.get(base_of_adjustable(code))
+        return (found[0], "survey") if found is not None else (None, None)
     if code is not None:
         found = table.get(code.upper())
         if found is None:
@@ -509,7 +527,7 @@ def translate_landuse(
     translate = _survey_code if scheme == "survey" else _planning_code
     notes: dict[str, str] = {}
     cache: dict[tuple, tuple] = {}
-    out_codes, out_schemes, unknown = [], [], {}
+    out_codes, out_schemes, unknown, adjustable = [], [], {}, {}
     for code, name in zip(code_text, name_text, strict=True):
         key = (code, name)
         if key not in cache:
@@ -522,9 +540,21 @@ def translate_landuse(
             unknown[label] = unknown.get(label, 0) + 1
         out_codes.append(target)
         out_schemes.append(how)
+        if scheme == "survey" and target is not None:
+            k = _k_code(code, name)
+            if k is not None:
+                adjustable[k] = adjustable.get(k, 0) + 1
     return CodeTranslation(
         pd.Series(out_codes, index=index, dtype=object),
         pd.Series(out_schemes, index=index, dtype=object),
         unknown,
         notes,
+        adjustable,
     )
+
+
+def _k_code(code: str | None, name: str | None) -> str | None:
+    """The 三调 K code a feature carries (by its code, or by its name), or None."""
+    if code is not None:
+        return code.upper() if base_of_adjustable(code) else None
+    return _adjustable_names().get(name) if name else None

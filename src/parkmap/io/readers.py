@@ -21,7 +21,13 @@ import pyogrio
 import shapely
 
 from parkmap.errors import DataFileError
-from parkmap.io.detect import EncodingChoice, dbf_record_count, dxf_encoding, shapefile_encoding
+from parkmap.io.detect import (
+    EncodingChoice,
+    dbf_record_count,
+    dxf_encoding,
+    import_command,
+    shapefile_encoding,
+)
 from parkmap.io.files import METADATA_TABLE, list_layers, short
 
 __all__ = ["FORMATS", "Source", "expand", "read_source_file", "text_columns"]
@@ -290,7 +296,7 @@ def _geojson_notes(src: Source) -> None:
         src.notes.append(
             f"{src.path.name}: has AMap / DataV attributes ({', '.join(markers)}), so its "
             "coordinates are probably GCJ-02, about 500 m off WGS84 in China; if so, import "
-            "it again with --from-gcj02"
+            f"it again with: {import_command([src.path], '--from-gcj02')}"
         )
 
 

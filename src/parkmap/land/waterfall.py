@@ -19,8 +19,10 @@ geometries meet are worked on, with vectorised shapely 2 operations:
 What a step claims is the area its subtraction removes, so the categories add up to the
 unit's area by construction. Fragments are found by a morphological opening with mitre
 joins (right-angled plots come back unchanged, and need no overlay) and an area
-threshold. Chunks of units run on a thread pool: shapely releases the GIL inside its
-vectorised operations, so the threads use all cores.
+threshold. Every subtraction is checked (:func:`parkmap._geometry.checked_difference`):
+GEOS's floating overlay can take nearly coincident polygons for disjoint, and a check
+that fails recomputes the pair by snap rounding. Chunks of units run on a thread pool:
+shapely releases the GIL inside its vectorised operations, so the threads use all cores.
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from parkmap._geometry import checked_difference
+from parkmap.land.opening import MITRE_LIMIT, OPENING_RTOL, opening
+
 __all__ = [
+    "MITRE_LIMIT",
+    "OPENING_RTOL",
     "ClaimLayer",
     "Step",
     "WaterfallResult",
@@ -53,10 +60,6 @@ EMPTY = shapely.from_wkt("POLYGON EMPTY")
 ROUNDS_MAX = 16
 #: Claimers with more coordinates than this are cut into tiles.
 TILE_MIN_COORDS = 64
-#: Relative area change below which an opening is taken to leave a piece unchanged.
-OPENING_RTOL = 1e-9
-#: Mitre limit of the opening's buffers (GEOS default 5 would bevel corners under 23°).
-MITRE_LIMIT = 1000.0
 
 
 @dataclass
@@ -217,15 +220,15 @@ def _subtract_pairs(
     counts = np.bincount(units, minlength=len(geoms))
     many = counts[units] > ROUNDS_MAX
     for unit in np.unique(units[many]):
-        out[unit] = shapely.difference(
-            out[unit], shapely.union_all(pieces[claimers[units == unit]])
-        )
+        out[unit] = checked_difference(
+            [out[unit]], [shapely.union_all(pieces[claimers[units == unit]])]
+        )[0]
     units, claimers = units[~many], claimers[~many]
     ranks = _ranks(units)
     for rank in range(int(ranks.max()) + 1 if len(ranks) else 0):
         sel = ranks == rank
         u = units[sel]
-        out[u] = shapely.difference(out[u], pieces[claimers[sel]])
+        out[u] = checked_difference(out[u], pieces[claimers[sel]])
     return out
 
 
@@ -301,42 +304,26 @@ def _apply(geoms: np.ndarray, layer: ClaimLayer, keep: bool) -> np.ndarray:
     inside = geoms[hit]
     partly = shapely.area(outside) > 0
     result = inside.copy()
-    result[partly] = shapely.difference(inside[partly], outside[partly])
+    result[partly] = checked_difference(inside[partly], outside[partly])
     out[hit] = result
     return out
 
 
-def opening(geoms: np.ndarray, min_width_m: float) -> np.ndarray:
-    """Morphological opening of polygons by ``min_width_m``: what is narrower goes.
+def _polygon_parts(geoms: np.ndarray, min_area_m2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Polygon parts of ``geoms`` of at least ``min_area_m2`` (and > 0), with their index.
 
-    Erosion then dilation by half the width, with mitre joins and a high mitre limit
-    (:data:`MITRE_LIMIT`), so right-angled and other sharp corners come back whole. A
-    convex polygon whose erosion is not empty comes back unchanged, so it is not
-    dilated at all; elsewhere the result is clipped to the input (a dilated mitre may
-    reach beyond it), except where the opening changed no area.
+    In the order of ``shapely.get_parts``; single polygons are taken as they are (not
+    cloned), only multi-part geometries are split.
     """
     geoms = np.asarray(geoms, dtype=object)
-    half = min_width_m / 2
-    eroded = shapely.buffer(geoms, -half, join_style="mitre", mitre_limit=MITRE_LIMIT)
-    out = geoms.copy()
-    gone = shapely.is_empty(eroded)
-    out[gone] = EMPTY
-    area = shapely.area(geoms)
-    convex = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    convex[convex] = (
-        shapely.area(shapely.convex_hull(geoms[convex])) - area[convex]
-        <= OPENING_RTOL * area[convex]
-    )
-    todo = np.flatnonzero(~gone & ~convex)
-    opened = shapely.buffer(eroded[todo], half, join_style="mitre", mitre_limit=MITRE_LIMIT)
-    changed = np.abs(shapely.area(opened) - area[todo]) > OPENING_RTOL * area[todo]
-    out[todo[changed]] = shapely.intersection(opened[changed], geoms[todo[changed]])
-    return out
-
-
-def _polygon_parts(geoms: np.ndarray, min_area_m2: float) -> tuple[np.ndarray, np.ndarray]:
-    """Polygon parts of ``geoms`` of at least ``min_area_m2`` (and > 0), with their index."""
-    parts, index = shapely.get_parts(geoms, return_index=True)
+    kind = shapely.get_type_id(geoms)
+    single = np.flatnonzero(kind == 3)
+    other = np.flatnonzero((kind != 3) & ~shapely.is_empty(geoms))
+    split, within = shapely.get_parts(geoms[other], return_index=True)
+    parts = np.concatenate([geoms[single], split])
+    index = np.concatenate([single, other[within]])
+    order = np.argsort(index, kind="stable")
+    parts, index = parts[order], index[order]
     area = shapely.area(parts)
     keep = (shapely.get_type_id(parts) == 3) & (area > 0) & (area >= min_area_m2)
     return parts[keep], index[keep]

@@ -63,6 +63,7 @@ from parkmap.maps.panels import legend_html, panel_html
 from parkmap.maps.styles import patterns_svg
 from parkmap.park import Park
 from parkmap.units import M2_PER_MU
+from parkmap.vocab import note_text
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -271,6 +272,7 @@ def webmap(
         for note in getattr(source, "notes", None) or []:
             if isinstance(note, tuple):  # (en, zh)
                 note = note[1] if lang == "zh" else note[0]
+            note = note_text(note, lang)
             if note not in notes:
                 notes.append(note)
     constraint_kinds = [o.key.split(":", 1)[1] for o in overlays if o.key.startswith("constr")]
