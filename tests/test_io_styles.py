@@ -212,3 +212,9 @@ def test_add_styles_refuses_a_non_geopackage(tmp_path):
     path.write_text("not a database")
     with pytest.raises(DataFileError, match="not a GeoPackage"):
         add_layer_styles(path)
+
+
+def test_park_files_skip_the_styles_table_by_its_name():
+    from parkmap.io.files import QGIS_STYLE_TABLE
+
+    assert QGIS_STYLE_TABLE == STYLE_TABLE

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 import shapely
 
-from parkmap.maps.compact import decode_geometry, encode_column, encode_geometry, encode_layer
+from parkmap.maps.compact import (
+    decode_geometry,
+    decode_varints,
+    encode_column,
+    encode_geometry,
+    encode_layer,
+    encode_varints,
+)
 
 
 def _rings(geom):
@@ -98,3 +105,35 @@ def test_layer_keeps_text_as_data(mixed):
     # the text is sent as it is: the browser puts it in text nodes, never in innerHTML
     assert data["a"]["t"] == {"c": hostile}
     assert data["rows"][0][0] == "名称"
+
+
+def test_binary_coordinates_round_trip(mixed):
+    plain, binary = encode_geometry(mixed), encode_geometry(mixed, binary=True)
+    assert isinstance(binary["c"], str) and len(binary["c"]) < len(str(plain["c"]))
+    for a, b in zip(decode_geometry(plain), decode_geometry(binary), strict=True):
+        for part_a, part_b in zip(a, b, strict=True):
+            for ring_a, ring_b in zip(part_a, part_b, strict=True):
+                assert np.array_equal(ring_a, ring_b)
+
+
+def test_varints_take_any_int64_delta():
+    values = np.array([0, -1, 1, 63, -64, 64, 2**31, -(2**31) - 5, 2**53, -(2**53)])
+    assert decode_varints(encode_varints(values)).tolist() == values.tolist()
+    assert encode_varints(np.array([0, 1, -1])) == "AAIB"  # one byte each
+
+
+def test_layer_indices_are_varints_and_a_repeated_column_is_referenced(mixed):
+    n = len(mixed)
+    ids = [f"p{i}" for i in range(n)]
+    status = ["built", "available"] * (n // 2) + ["built"] * (n % 2)
+    data = encode_layer(
+        mixed,
+        style_index=[i % 2 for i in range(n)],
+        title=ids,
+        rows=[("编号", ids), ("状态", status)],
+    )
+    assert data["rows"][0][1] == {"a": "t"}  # the id row is the title column
+    coded = data["rows"][1][1]
+    assert coded["u"] == ["built", "available"]
+    assert decode_varints(coded["i"]).tolist() == [status.index(s) for s in status]
+    assert decode_varints(data["s"]).tolist() == [i % 2 for i in range(n)]

@@ -17,10 +17,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Geod
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
@@ -31,6 +32,7 @@ from parkmap._gcj02 import (
     in_china_gcj02,
     wgs84_to_gcj02,
 )
+from parkmap._transform import to_lonlat_bounds, transformer
 from parkmap.errors import CRSError
 
 if TYPE_CHECKING:
@@ -188,8 +190,9 @@ class ScaleSettings:
     zone_width_deg: float
 
 
+@cache
 def scale_settings() -> ScaleSettings:
-    """Read the area-scale thresholds from ``data/crs_checks.csv``.
+    """Read the area-scale thresholds from ``data/crs_checks.csv`` (once per process).
 
     Returns
     -------
@@ -307,7 +310,7 @@ def area_scale(crs, bounds: Sequence[float], *, samples: int | None = None) -> S
     # corners of each cell, counter-clockwise
     clon = np.stack([lon - half, lon + half, lon + half, lon - half], axis=1)
     clat = np.stack([lat - half, lat - half, lat + half, lat + half], axis=1)
-    to_crs = Transformer.from_crs(WGS84, crs, always_xy=True)
+    to_crs = transformer(WGS84, crs)
     with np.errstate(invalid="ignore"):
         x, y = to_crs.transform(clon, clat, errcheck=False)
         planar = 0.5 * np.abs(
@@ -351,8 +354,7 @@ def lonlat_bounds(frames: Iterable) -> tuple[float, float, float, float]:
         if crs.is_geographic:
             boxes.append(bounds)
         else:
-            transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
-            boxes.append(transformer.transform_bounds(*bounds, densify_pts=21))
+            boxes.append(to_lonlat_bounds(crs, bounds))
     if not boxes:
         raise CRSError("no layer has a coordinate reference system; name one (crs=...)")
     arr = np.asarray(boxes, dtype=float)

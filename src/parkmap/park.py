@@ -16,7 +16,9 @@ import shapely
 from pyproj import CRS
 
 from parkmap._geometry import repair
-from parkmap.crs import crs_label, measuring_crs
+from parkmap._transform import project_geometries
+from parkmap._validity import THREADED_FROM, start_validity
+from parkmap.crs import crs_label, is_metric, measuring_crs
 from parkmap.errors import ValidationError
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
@@ -25,9 +27,27 @@ __all__ = ["Park"]
 
 log = logging.getLogger("parkmap")
 
+#: pandas >= 3 copies on write: a shallow copy of a layer is as safe as a deep one.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
 
 def _deprecated(old: str, new: str) -> None:
     warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+
+
+def _in_crs(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` in ``crs`` (as ``gdf.to_crs(crs)``; kept as it is without a CRS).
+
+    A layer already in ``crs`` is not copied row by row where pandas copies on write,
+    and the transformer is made once per process (:func:`parkmap._transform.transformer`).
+    """
+    if gdf.crs is None or gdf.crs.is_exact_same(crs):
+        return gdf.copy(deep=not _COPY_ON_WRITE)
+    out = gdf.copy(deep=not _COPY_ON_WRITE)
+    geometry = gdf.geometry
+    moved = project_geometries(np.asarray(geometry.array), gdf.crs, crs)
+    out[geometry.name] = gpd.GeoSeries(moved, index=gdf.index, crs=crs).array  # by position
+    return out
 
 
 def _merge_notes(old, new) -> list[str]:
@@ -81,6 +101,13 @@ class Park:
         self.metadata: dict = dict(metadata or {})
         self.source = source
         requested = crs if crs is not None else self.metadata.get("crs")
+        # large layers in a metric CRS (kept as they are, as a rule) have their geometry
+        # validity tested on other threads while the measuring CRS is chosen
+        early = {
+            name: (gdf.crs, start_validity(gdf.geometry.array))
+            for name, gdf in layers.items()
+            if name in LAYERS and len(gdf) >= THREADED_FROM and is_metric(gdf.crs)
+        }
         choice = measuring_crs(layers, requested)
         self.crs: CRS = choice.crs
         self.metadata["crs"] = self.crs.to_string()
@@ -89,8 +116,9 @@ class Park:
             log.warning("%s", choice.warning)
         self._layers: dict[str, gpd.GeoDataFrame] = {}
         for name, gdf in layers.items():
-            self._layers[name] = gdf.to_crs(self.crs) if gdf.crs is not None else gdf.copy()
-        self.problems: list[Problem] = validate_layers(self._layers, source=source)
+            self._layers[name] = _in_crs(gdf, self.crs)
+        kept = {name: test for name, (was, test) in early.items() if was.is_exact_same(self.crs)}
+        self.problems: list[Problem] = validate_layers(self._layers, source=source, validity=kept)
         self._normalise_landuse_codes()
         for problem in self.problems:
             if problem.severity == "warning":
@@ -191,12 +219,12 @@ class Park:
         return self._layers.get(name)
 
     def copy(self) -> Park:
-        """A deep copy (layers and metadata), without re-validating."""
+        """An independent copy (layers and metadata), without re-validating."""
         new = object.__new__(Park)
         new.metadata = copy.deepcopy(self.metadata)
         new.source = self.source
         new.crs = self.crs
-        new._layers = {n: g.copy() for n, g in self._layers.items()}
+        new._layers = {n: g.copy(deep=not _COPY_ON_WRITE) for n, g in self._layers.items()}
         new.problems = list(self.problems)
         return new
 

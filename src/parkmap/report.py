@@ -102,24 +102,19 @@ class ReportTable:
 
     def frame(self) -> pd.DataFrame:
         """Rows then totals, with a ``row_type`` column and area units spread out."""
-        parts = []
-        for kind, part in (("row", self.rows), ("total", self.totals)):
-            if len(part):
-                part = part.copy()
-                part.insert(0, "row_type", kind)
-                parts.append(part)
-        frame = (
-            pd.concat(parts, ignore_index=True)
-            if parts
-            else pd.DataFrame(columns=["row_type", *ROW_COLUMNS, *EXTRA_COLUMNS])
-        )
-        for column in [*ROW_COLUMNS, *EXTRA_COLUMNS]:
-            if column not in frame.columns:
-                frame[column] = np.nan
-        for unit, factor in AREA_UNITS.items():
-            if unit != "m2":
-                frame[f"area_{unit}"] = frame["area_m2"].astype(float) / factor
-        return frame
+        parts = [(k, p) for k, p in (("row", self.rows), ("total", self.totals)) if len(p)]
+        if parts:
+            frame = pd.concat([p for _, p in parts], ignore_index=True)
+            kinds = np.repeat([k for k, _ in parts], [len(p) for _, p in parts])
+            frame.insert(0, "row_type", pd.Series(kinds, dtype=object).astype(str))
+        else:
+            frame = pd.DataFrame(columns=["row_type", *ROW_COLUMNS, *EXTRA_COLUMNS])
+        # the missing columns and the area units added at once, not column by column
+        added = {c: np.nan for c in [*ROW_COLUMNS, *EXTRA_COLUMNS] if c not in frame.columns}
+        frame = frame.assign(**added) if added else frame
+        area_m2 = frame["area_m2"].astype(float)
+        units = {f"area_{u}": area_m2 / f for u, f in AREA_UNITS.items() if u != "m2"}
+        return frame.assign(**units)
 
 
 def _total_row(rows: pd.DataFrame, key: str, name_zh: str, name_en: str, **values) -> dict:
@@ -460,15 +455,16 @@ class AreaReport:
         value_columns = [c for c in table.columns if c != "area_m2"]
         if "area_m2" in table.columns:
             value_columns += ["area_mu", "area_ha", "area_km2"]
-        out = pd.DataFrame({"name": frame[name_col].astype(object)})
+        columns: dict[str, Any] = {"name": frame[name_col].astype(object)}
         if "group" in shown:
             groups = frame[group_col].astype(object)
-            out["group"] = groups.where(groups.notna(), "")
+            columns["group"] = groups.where(groups.notna(), "")
         for column in value_columns:
             decimals = _DECIMALS.get(column, 2)
-            out[column] = [
+            columns[column] = [
                 "" if pd.isna(v) else f"{v:,.{decimals}f}" for v in frame[column].astype(float)
             ]
+        out = pd.DataFrame(columns)  # built at once, not column by column
         index = 0 if lang == "zh" else 1
         names = labels("report_header")
         headers = {**names, "group": names["group_zh" if lang == "zh" else "group_en"]}

@@ -11,15 +11,18 @@ land-use codes, then containment and overlaps across layers) are one contract.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from parkmap._geometry import digitising_tolerance_m2, overlapping_pairs
+from parkmap._validity import start_validity
 from parkmap.landuse import code_problems
 
 __all__ = [
@@ -34,9 +37,36 @@ __all__ = [
 POLYGON = ("Polygon", "MultiPolygon")
 LINE = ("LineString", "MultiLineString")
 POINT_OR_POLYGON = ("Point", "MultiPoint", "Polygon", "MultiPolygon")
+#: ``shapely.get_type_id`` of each geometry type name.
+_GEOMETRY_TYPE_IDS = {
+    name: type_id
+    for type_id, name in enumerate(
+        (
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        )
+    )
+}
 
-#: Area (m²) of a feature outside its container that is still tolerated as digitising noise.
-CONTAINMENT_TOLERANCE_M2 = digitising_tolerance_m2()
+
+@cache
+def _tolerance_m2() -> float:
+    """Area (m²) of a feature outside its container still tolerated as digitising noise."""
+    return digitising_tolerance_m2()
+
+
+def __getattr__(name: str):
+    # CONTAINMENT_TOLERANCE_M2 is read from data/tolerances.csv when first asked for,
+    # not when the module is imported
+    if name == "CONTAINMENT_TOLERANCE_M2":
+        return _tolerance_m2()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -309,80 +339,102 @@ def _is_bool(value) -> bool:
 def _check_column(gdf: gpd.GeoDataFrame, col: Column, ids: pd.Series, layer: str) -> list[Problem]:
     problems: list[Problem] = []
     values = gdf[col.name]
-    missing = values.isna() | (values.astype(str).str.strip() == "")
+    codes, uniques = _factorize(values)  # each distinct value looked at once
+    if codes is None:  # a number or a boolean is never blank: only text is stripped
+        missing = values.isna().to_numpy(dtype=bool)
+    else:
+        blank = pd.Series(uniques, dtype=uniques.dtype).astype(str).str.strip() == ""
+        missing = np.append(blank.to_numpy(dtype=bool), True)[codes]
 
-    def add(idx, message: str) -> None:
-        problems.append(Problem("error", layer, message, ids[idx], col.name))
+    def add(pos, message: str) -> None:
+        problems.append(Problem("error", layer, message, ids.iloc[pos], col.name))
 
     if not col.nullable:
-        for idx in values.index[missing]:
-            add(idx, "missing value")
-    present = values[~missing]
+        for pos in np.flatnonzero(missing):
+            add(pos, "missing value")
     if col.kind in ("number", "integer"):
-        numeric = pd.to_numeric(present, errors="coerce")
-        for idx in present.index[numeric.isna()]:
-            add(idx, f"not a number: {present[idx]!r}")
-        numeric = numeric.dropna()
-        if col.kind == "integer":
-            for idx in numeric.index[numeric != np.round(numeric)]:
-                add(idx, f"not a whole number: {present[idx]!r}")
-        if col.positive:
-            for idx in numeric.index[numeric <= 0]:
-                add(idx, f"must be greater than 0, got {numeric[idx]:g}")
-        if col.min_value is not None:
-            for idx in numeric.index[numeric < col.min_value]:
-                add(idx, f"must be at least {col.min_value:g}, got {numeric[idx]:g}")
-    elif col.kind == "bool":
-        # each distinct value checked once; only the bad rows are visited
-        good = _per_value(present, _is_bool)
-        for idx, value in present[~good].items():
-            add(idx, f"not true/false: {value!r}")
+        _check_numbers(values, missing, col, add)
+        return problems
+    if col.kind == "bool":
+        good = _is_bool
     elif col.allowed is not None:
-        allowed = set(col.allowed)
-        good = _per_value(present, lambda value: str(value) in allowed)
-        for idx, value in present[~good].items():
-            add(idx, f"{value!r} is not one of {', '.join(col.allowed)}")
+        good = frozenset(col.allowed).__contains__
+    else:
+        return problems
+    if codes is None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if col.kind != "bool":
+        uniques = [str(u) for u in uniques]
+    bad = np.array([not good(u) for u in uniques] + [False], dtype=bool)[codes] & ~missing
+    for pos in np.flatnonzero(bad):
+        value = values.iloc[pos]
+        if col.kind == "bool":
+            add(pos, f"not true/false: {value!r}")
+        else:
+            add(pos, f"{value!r} is not one of {', '.join(col.allowed)}")
     return problems
 
 
-def _per_value(values: pd.Series, test) -> np.ndarray:
-    """``test(value)`` for each value, called once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.array([bool(test(u)) for u in uniques] + [False], dtype=bool)[codes]
+def _factorize(values: pd.Series) -> tuple[np.ndarray | None, pd.Index | None]:
+    """Codes and distinct values of a text column; ``(None, None)`` for numbers and booleans."""
+    if is_numeric_dtype(values.dtype) or is_bool_dtype(values.dtype):
+        return None, None
+    return pd.factorize(values, use_na_sentinel=True)
 
 
-def _check_geometry(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
+def _check_numbers(values: pd.Series, missing: np.ndarray, col: Column, add) -> None:
+    positions = np.flatnonzero(~missing)
+    present = values.iloc[positions]
+    numeric = pd.to_numeric(present, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    for i in np.flatnonzero(np.isnan(numeric)):
+        add(positions[i], f"not a number: {present.iloc[i]!r}")
+    number = ~np.isnan(numeric)
+    if col.kind == "integer":
+        for i in np.flatnonzero(number & (numeric != np.round(numeric))):
+            add(positions[i], f"not a whole number: {present.iloc[i]!r}")
+    if col.positive:
+        for i in np.flatnonzero(number & (numeric <= 0)):
+            add(positions[i], f"must be greater than 0, got {numeric[i]:g}")
+    if col.min_value is not None:
+        for i in np.flatnonzero(number & (numeric < col.min_value)):
+            add(positions[i], f"must be at least {col.min_value:g}, got {numeric[i]:g}")
+
+
+def _check_geometry(
+    gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series, validity: Callable[[], np.ndarray]
+) -> list[Problem]:
     problems: list[Problem] = []
-    geoms = gdf.geometry.array
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
     null_or_empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for idx in gdf.index[null_or_empty]:
         problems.append(Problem("error", schema.name, "empty or missing geometry", ids[idx]))
-    types = gdf.geometry.geom_type
-    wrong = ~null_or_empty & ~types.isin(schema.geometry)
-    for idx in gdf.index[wrong]:
+    allowed = [_GEOMETRY_TYPE_IDS[name] for name in schema.geometry]
+    wrong = ~null_or_empty & ~np.isin(shapely.get_type_id(geoms), allowed)
+    for pos in np.flatnonzero(wrong):
         problems.append(
             Problem(
                 "error",
                 schema.name,
-                f"geometry is {types[idx]}, expected {' or '.join(schema.geometry)}",
-                ids[idx],
+                f"geometry is {geoms[pos].geom_type}, expected {' or '.join(schema.geometry)}",
+                ids.iloc[pos],
             )
         )
-    valid = shapely.is_valid(geoms)
-    for idx in gdf.index[~null_or_empty & ~valid]:
-        reason = shapely.is_valid_reason(gdf.geometry[idx])
+    for pos in np.flatnonzero(~null_or_empty & ~validity()):
+        reason = shapely.is_valid_reason(geoms[pos])
         problems.append(
             Problem(
                 "error",
                 schema.name,
                 f"invalid geometry ({reason}); repair it, e.g. with shapely.make_valid",
-                ids[idx],
+                ids.iloc[pos],
             )
         )
     return problems
 
 
-def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
+def _validate_layer(
+    name: str, gdf: gpd.GeoDataFrame, validity: Callable[[], np.ndarray] | None = None
+) -> list[Problem]:
     schema = LAYERS.get(name)
     if schema is None:
         return [
@@ -392,6 +444,8 @@ def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
                 f"not a park layer (known: {', '.join(LAYERS)}); kept but not checked",
             )
         ]
+    if validity is None:
+        validity = start_validity(gdf.geometry.array)
     problems: list[Problem] = []
     if gdf.crs is None:
         problems.append(
@@ -407,7 +461,15 @@ def _validate_layer(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
         dup = ids[ids.duplicated(keep=False) & gdf["id"].notna()]
         for idx in dup.index:
             problems.append(Problem("error", name, "duplicate id", ids[idx], "id"))
-    problems.extend(_check_geometry(gdf, schema, ids))
+    # the columns are checked while the geometries' validity is tested on other threads;
+    # the geometry problems still come first
+    columns = _check_columns(gdf, schema, ids)
+    return problems + _check_geometry(gdf, schema, ids, validity) + columns
+
+
+def _check_columns(gdf: gpd.GeoDataFrame, schema: LayerSchema, ids: pd.Series) -> list[Problem]:
+    name = schema.name
+    problems: list[Problem] = []
     for col in schema.columns:
         if col.name not in gdf.columns:
             if col.required:
@@ -482,7 +544,7 @@ def _check_containment(
     outside, area = _outside_area(inner, outer)
     ids = feature_ids(inner)
     problems = []
-    for idx in inner.index[outside > CONTAINMENT_TOLERANCE_M2]:
+    for idx in inner.index[outside > _tolerance_m2()]:
         share = outside[idx] / area[idx] if area[idx] else 1.0
         where = "outside every" if share > 0.999 else "partly outside the"
         problems.append(
@@ -507,13 +569,14 @@ def _check_overlaps(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> list[P
         return []
     (gdf,) = measurable
     ids = feature_ids(gdf)
-    first, second, area = overlapping_pairs(gdf.geometry.array, CONTAINMENT_TOLERANCE_M2)
+    tolerance_m2 = _tolerance_m2()
+    first, second, area = overlapping_pairs(gdf.geometry.array, tolerance_m2)
     what = name[:-1] if name.endswith("s") else name
     return [
         Problem(
             "error",
             name,
-            f"overlaps {what} {ids.iloc[j]} by {a:,.0f} m² (above the {CONTAINMENT_TOLERANCE_M2:g} "
+            f"overlaps {what} {ids.iloc[j]} by {a:,.0f} m² (above the {tolerance_m2:g} "
             "m² digitising tolerance): the overlap would be counted twice",
             ids.iloc[i],
         )
@@ -522,7 +585,10 @@ def _check_overlaps(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> list[P
 
 
 def validate_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], *, source: str | None = None
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    source: str | None = None,
+    validity: Mapping[str, Callable[[], np.ndarray]] | None = None,
 ) -> list[Problem]:
     """Check park layers against the schema and against each other.
 
@@ -532,6 +598,9 @@ def validate_layers(
         The layers by name, all in the same CRS for the cross-layer checks.
     source : str, optional
         File name to put in every problem.
+    validity : mapping of str to callable, optional
+        Geometry validity already being tested, by layer
+        (:func:`parkmap._validity.start_validity` of the layer's geometries as given).
 
     Returns
     -------
@@ -550,8 +619,12 @@ def validate_layers(
     if not layers:
         problems.append(Problem("error", "-", "the park has no layers"))
     ordered = [n for n in LAYERS if n in layers] + [n for n in layers if n not in LAYERS]
+    pending = dict(validity or {})
+    for name in ordered:  # every layer's validity tested from the start, in the background
+        if name in LAYERS and name not in pending:
+            pending[name] = start_validity(layers[name].geometry.array)
     for name in ordered:
-        problems.extend(_validate_layer(name, layers[name]))
+        problems.extend(_validate_layer(name, layers[name], pending.get(name)))
     problems.extend(_check_overlaps(layers, "subparks"))
     problems.extend(_check_containment(layers, "subparks", "clusters", "error"))
     problems.extend(_check_containment(layers, "boundary", "clusters", "warning"))

@@ -11,7 +11,9 @@
  * of one Leaflet path object per feature (measured: pan 2.7 s, zoom 5.5 s for 10^5
  * parcels) the renderer draws the layers from typed arrays of projected coordinates,
  * in batches of canvas paths per style, skips what lies outside the view, and finds
- * the feature under the pointer with a grid index. The canvas sits in its own pane
+ * the feature under the pointer with a grid index (built at the first pointer event).
+ * Coordinates and text indices arrive as base64 varints (smaller than array literals,
+ * and decoded faster than the browser compiles those), the layer data as a JSON string. The canvas sits in its own pane
  * below Leaflet's overlay pane and takes no pointer events: the map's click and move
  * events are hit-tested here, and a compact feature wins over an SVG feature drawn
  * before it (a cluster outline under the parcels), as it would if both were SVG.
@@ -21,12 +23,16 @@ var parkmapCompact = (function () {
 
   var PANE = "parkmapCompact";
 
-  function column(col) {
-    // A function i -> value for an encoded column ({c}, {u, i}, {s} or {n}).
+  function column(col, n, attrs) {
+    // A function i -> value for an encoded column of n rows ({c}, {u, i}, {s}, {n} or
+    // {a}: the same as attribute column a). Varint indices are decoded on first use.
     if (!col) {
       return function () {
         return "";
       };
+    }
+    if (col.a) {
+      return column(attrs[col.a], n, attrs);
     }
     if ("c" in col) {
       return function () {
@@ -34,8 +40,10 @@ var parkmapCompact = (function () {
       };
     }
     if (col.u) {
+      var index = null;
       return function (i) {
-        return col.u[col.i[i]];
+        if (!index) index = typeof col.i === "string" ? varints(col.i, n) : col.i;
+        return col.u[index[i]];
       };
     }
     var values = col.s || col.n;
@@ -46,10 +54,12 @@ var parkmapCompact = (function () {
   }
 
   function expand(value, n) {
-    // Int32Array of n counts from a count list or a single count.
+    // Int32Array of n counts from a count list, varints (a string) or a single count.
     var out = new Int32Array(n);
     if (typeof value === "number") {
       out.fill(value);
+    } else if (typeof value === "string") {
+      out.set(varints(value, n));
     } else {
       out.set(value);
     }
@@ -60,6 +70,26 @@ var parkmapCompact = (function () {
     var out = new Int32Array(countsArray.length + 1);
     for (var i = 0; i < countsArray.length; i++) {
       out[i + 1] = out[i] + countsArray[i];
+    }
+    return out;
+  }
+
+  function varints(text, n) {
+    // n signed integers from base64 zig-zag LEB128 varints (parkmap.maps.compact);
+    // arithmetic, not bit operations, so values past 2^31 decode exactly.
+    var bytes = atob(text);
+    var out = new Float64Array(n);
+    var at = 0;
+    for (var i = 0; i < n; i++) {
+      var value = 0;
+      var scale = 1;
+      var b;
+      do {
+        b = bytes.charCodeAt(at++);
+        value += (b & 127) * scale;
+        scale *= 128;
+      } while (b & 128);
+      out[i] = value % 2 ? -(value + 1) / 2 : value / 2;
     }
     return out;
   }
@@ -80,7 +110,7 @@ var parkmapCompact = (function () {
       kind.set(g.k);
     }
     var xy = new Float64Array(2 * nVertices);
-    var c = g.c;
+    var c = typeof g.c === "string" ? varints(g.c, 2 * nVertices) : g.c;
     var x = g.o[0];
     var y = g.o[1];
     var q = g.q;
@@ -202,11 +232,12 @@ var parkmapCompact = (function () {
 
   function builders(data) {
     var a = data.a;
-    var title = column(a.t);
-    var subtitle = column(a.st);
-    var short = column(a.sh);
+    var n = data.n;
+    var title = column(a.t, n, a);
+    var subtitle = column(a.st, n, a);
+    var short = column(a.sh, n, a);
     var rows = data.rows.map(function (row) {
-      return [row[0], column(row[1])];
+      return [row[0], column(row[1], n, a)];
     });
     return {
       tooltip: function (i) {
@@ -480,7 +511,7 @@ var parkmapCompact = (function () {
         var layer = this._compact[l];
         if (layer.parkmapOrder <= above) continue;
         layer.unit = 1 / scale;
-        var candidates = layer.index.find(x, y);
+        var candidates = layer.index().find(x, y);
         for (var k = candidates.length - 1; k >= 0; k--) {
           var f = candidates[k];
           var box = layer.geo.box;
@@ -576,9 +607,9 @@ var parkmapCompact = (function () {
   var CompactLayer = L.Layer.extend({
     initialize: function (data, styles) {
       this.geo = decode(data.g);
-      this.index = grid(this.geo);
+      this._index = null; // built on the first pointer event (see index())
       this.styles = styles.map(canvasStyle);
-      this.radius = column(data.rad);
+      this.radius = column(data.rad, data.n, data.a);
       this.build = builders(data);
       var styleOf = expand(data.s, data.n);
       var byStyle = this.styles.map(function () {
@@ -603,6 +634,12 @@ var parkmapCompact = (function () {
         y1 = Math.max(y1, b[4 * i + 3]);
       }
       this._extent = [x0, y0, x1, y1];
+    },
+
+    index: function () {
+      // The hit-test grid, built when the pointer first needs it, not at load.
+      if (!this._index) this._index = grid(this.geo);
+      return this._index;
     },
 
     onAdd: function (map) {

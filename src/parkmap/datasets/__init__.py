@@ -9,7 +9,6 @@ and ``geodata/README.md`` in the repository gives the provenance.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from parkmap.io.files import load_park
@@ -42,7 +41,7 @@ def get_path(name: str) -> Path:
     """
     if name not in _DESCRIPTIONS:
         raise ValueError(f"no sample park {name!r}; available: {', '.join(available())}")
-    return Path(str(resources.files("parkmap.datasets") / name))
+    return Path(__file__).resolve().parent / name
 
 
 @cache

@@ -1,5 +1,8 @@
 """Reading and writing park layers: GeoPackage, GeoJSON folders, atomic outputs.
 
+:func:`read_park` reads a park file here, and hands anything else to the import
+pipeline (:mod:`parkmap.io.importer`), which is loaded only then.
+
 Bulk reads and writes go through pyogrio (geopandas' default engine). Inputs are only
 ever opened for reading. Outputs are written to a temporary file beside the target and
 moved into place when complete, so an interrupted run leaves no half-written file.
@@ -9,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,8 +23,8 @@ import pandas as pd
 import pyogrio
 
 from parkmap.errors import DataFileError, OutputExistsError
-from parkmap.io.styles import add_layer_styles
 from parkmap.park import Park
+from parkmap.schema import LAYERS
 
 __all__ = [
     "METADATA_TABLE",
@@ -30,14 +34,20 @@ __all__ = [
     "load_park",
     "read_geojson_dir",
     "read_geopackage",
+    "read_park",
     "write_geopackage",
 ]
+
+log = logging.getLogger("parkmap")
 
 #: Name of the attribute table that holds park metadata in a GeoPackage.
 METADATA_TABLE = "park_metadata"
 #: GeoPackage 1.2 rather than GDAL's newest (1.4): QGIS and GDAL releases still in use
 #: (GDAL < 3.7) warn that a 1.4 file "may only be partially supported".
 GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
+#: The QGIS styles table of a GeoPackage (``parkmap.io.styles.STYLE_TABLE``; a test keeps
+#: them equal): not a park layer.
+QGIS_STYLE_TABLE = "layer_styles"
 #: Name of the metadata file in a folder of GeoJSON layers.
 METADATA_FILE = "metadata.json"
 
@@ -123,6 +133,20 @@ def _read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         raise DataFileError(f"{where}: cannot read ({short(err)})") from None
 
 
+def _read_layers(sources: list[tuple[Path, str | None]]) -> list[gpd.GeoDataFrame]:
+    """The layers ``(file, layer name)``, several at once on two threads.
+
+    GDAL reads, Arrow's conversion to pandas and shapely's parsing of the geometries
+    release the GIL, so two layers read side by side take little more than the larger.
+    """
+    if len(sources) < 2:
+        return [_read_layer(path, name) for path, name in sources]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda source: _read_layer(*source), sources))
+
+
 def read_geopackage(
     path: str | os.PathLike, layers: list[str] | None = None
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict]:
@@ -155,7 +179,7 @@ def read_geopackage(
         raise DataFileError(
             f"{path}: no layer {', '.join(map(repr, missing))} (has: {', '.join(spatial)})"
         )
-    result = {name: _read_layer(path, name) for name in wanted}
+    result = dict(zip(wanted, _read_layers([(path, name) for name in wanted]), strict=True))
     metadata: dict = {}
     if METADATA_TABLE in set(available["name"]):
         table = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
@@ -174,7 +198,10 @@ def read_geojson_dir(path: str | os.PathLike) -> tuple[dict[str, gpd.GeoDataFram
     path = Path(path)
     if not path.is_dir():
         raise DataFileError(f"{path}: not a folder")
-    layers = {f.stem: _read_layer(f) for f in sorted(path.glob("*.geojson"))}
+    files = sorted(path.glob("*.geojson"))
+    layers = dict(
+        zip([f.stem for f in files], _read_layers([(f, None) for f in files]), strict=True)
+    )
     if not layers:
         raise DataFileError(f"{path}: no .geojson layers in this folder")
     metadata: dict = {}
@@ -235,6 +262,8 @@ def write_geopackage(
             )
             pyogrio.write_dataframe(table, tmp, layer=METADATA_TABLE, driver="GPKG")
         if styles is not False and layers:
+            from parkmap.io.styles import add_layer_styles  # only when writing
+
             add_layer_styles(tmp, keys=dict(styles) if isinstance(styles, Mapping) else None)
     return target
 
@@ -274,3 +303,57 @@ def load_park(path: str | os.PathLike, *, crs=None, layers: list[str] | None = N
             "use `parkmap import` for other formats"
         )
     return Park(found, crs=crs, metadata=metadata, source=str(path))
+
+
+def _is_park(path: Path) -> bool:
+    """Whether ``path`` is a park as parkmap writes it (GeoPackage or GeoJSON folder)."""
+    if path.is_dir():
+        stems = {p.stem for p in path.glob("*.geojson")}
+        return bool(stems) and stems <= set(LAYERS)
+    if path.suffix.lower() != ".gpkg" or not path.is_file():
+        return False
+    names = set(list_layers(path)["name"]) - {QGIS_STYLE_TABLE}
+    return METADATA_TABLE in names or (bool(names) and names <= set(LAYERS))
+
+
+def read_park(
+    path: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    crs=None,
+    layers: list[str] | None = None,
+    **import_options,
+) -> Park:
+    """Read a park: a parkmap GeoPackage or GeoJSON folder, or any files to import.
+
+    A GeoPackage that parkmap wrote (or whose layers are all park layers) and a folder
+    of ``<layer>.geojson`` files are read as they are. Anything else (a bureau
+    Shapefile, a DXF drawing, a GeoPackage of survey layers, several files) goes
+    through :func:`import_park`, whose report is logged.
+
+    Parameters
+    ----------
+    path : path-like or sequence of path-like
+        The park, or the files to import.
+    crs : CRS-like, optional
+        The park's metric CRS.
+    layers : list of str, optional
+        Only these layers of a park GeoPackage.
+    **import_options
+        ``mapping``, ``s_srs``, ``from_gcj02``, ``encoding``, ``swap_xy`` of
+        :func:`import_park`; giving any of them imports even a park file.
+
+    Returns
+    -------
+    Park
+    """
+    single = isinstance(path, (str, os.PathLike))
+    if single and not import_options and _is_park(Path(path)):
+        return load_park(path, crs=crs, layers=layers)
+    from parkmap.io.importer import import_park  # the import pipeline, only when needed
+
+    park, report = import_park(path, crs=crs, **import_options)
+    for line in report.lines():
+        log.info("%s", line)
+    if layers is not None:
+        log.warning("layers=%r ignored: it selects layers of a park GeoPackage only", layers)
+    return park

@@ -20,7 +20,6 @@ import logging
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -34,12 +33,11 @@ from parkmap.io.columns import apply_columns, apply_landuse, apply_schema, check
 from parkmap.io.coordinates import check_coordinates, convert_gcj02, no_crs_error
 from parkmap.io.detect import crs_candidates
 from parkmap.io.fieldmap import FieldMapping, LayerRule, auto_columns, auto_target, load_mapping
-from parkmap.io.files import METADATA_TABLE, list_layers, load_park
+from parkmap.io.files import read_park
 from parkmap.io.mapping_draft import DraftEntry, missing_columns, write_draft
 from parkmap.io.projects import place_at_subparks, unplaced_projects
 from parkmap.io.readers import FORMATS, Source, expand, read_source_file
 from parkmap.io.report import Collector, ImportReport, SourceReport
-from parkmap.io.styles import STYLE_TABLE
 from parkmap.io.survey import infer_missing_status
 from parkmap.park import Park
 from parkmap.schema import LAYERS, LINE, POINT_OR_POLYGON, POLYGON, Problem, feature_ids
@@ -486,55 +484,3 @@ def import_park(
     for problem in report.problems:
         log.info("%s", problem)
     return park, report
-
-
-def _is_park(path: Path) -> bool:
-    """Whether ``path`` is a park as parkmap writes it (GeoPackage or GeoJSON folder)."""
-    if path.is_dir():
-        stems = {p.stem for p in path.glob("*.geojson")}
-        return bool(stems) and stems <= set(LAYERS)
-    if path.suffix.lower() != ".gpkg" or not path.is_file():
-        return False
-    names = set(list_layers(path)["name"]) - {STYLE_TABLE}
-    return METADATA_TABLE in names or (bool(names) and names <= set(LAYERS))
-
-
-def read_park(
-    path: str | os.PathLike | Sequence[str | os.PathLike],
-    *,
-    crs=None,
-    layers: list[str] | None = None,
-    **import_options,
-) -> Park:
-    """Read a park: a parkmap GeoPackage or GeoJSON folder, or any files to import.
-
-    A GeoPackage that parkmap wrote (or whose layers are all park layers) and a folder
-    of ``<layer>.geojson`` files are read as they are. Anything else (a bureau
-    Shapefile, a DXF drawing, a GeoPackage of survey layers, several files) goes
-    through :func:`import_park`, whose report is logged.
-
-    Parameters
-    ----------
-    path : path-like or sequence of path-like
-        The park, or the files to import.
-    crs : CRS-like, optional
-        The park's metric CRS.
-    layers : list of str, optional
-        Only these layers of a park GeoPackage.
-    **import_options
-        ``mapping``, ``s_srs``, ``from_gcj02``, ``encoding``, ``swap_xy`` of
-        :func:`import_park`; giving any of them imports even a park file.
-
-    Returns
-    -------
-    Park
-    """
-    single = isinstance(path, (str, os.PathLike))
-    if single and not import_options and _is_park(Path(path)):
-        return load_park(path, crs=crs, layers=layers)
-    park, report = import_park(path, crs=crs, **import_options)
-    for line in report.lines():
-        log.info("%s", line)
-    if layers is not None:
-        log.warning("layers=%r ignored: it selects layers of a park GeoPackage only", layers)
-    return park

@@ -226,6 +226,12 @@ def webmap(
         control_scale=False,
         prefer_canvas=False,
     )
+    # The view is set before any layer is added and without animation: the layers are then
+    # drawn once, at their final zoom (a fitBounds after them drew a county's layers twice
+    # and waited for the zoom animation, about 0.9 s of the first render).
+    view = folium.FitBounds([[float(south), float(west)], [float(north), float(east)]])
+    view.options["animate"] = False
+    view.add_to(m)
     root = m.get_root()
     root.title = esc(ctx.park.name)
     own_js, own_css = own_assets()
@@ -329,7 +335,6 @@ def webmap(
             "labels": {key: ctx.t(f"sheet_{key}") for key in ("panel", "legend", "notes")},
         },
     ).add_to(m)
-    m.fit_bounds([[float(south), float(west)], [float(north), float(east)]])
     log.info(
         "web map: %d layers, %d features, %d vertices drawn of %d (simplified at %g m)%s",
         len(overlays),

@@ -30,6 +30,7 @@ __all__ = [
     "display_lonlat",
     "inline",
     "js_json",
+    "js_parse",
     "leaflet_assets",
     "leaflet_version",
     "own_assets",
@@ -141,6 +142,33 @@ def js_json(value) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
 
 
+def js_parse(text: str) -> str:
+    r"""A ``JSON.parse('...')`` expression of :func:`js_json` text (large data).
+
+    V8 parses a JSON string several times faster than the same data written as a
+    JavaScript literal, which it must compile as code: for a county's layers (megabytes
+    of arrays) that compile was a large part of the first render.
+
+    Parameters
+    ----------
+    text : str
+        Output of :func:`js_json`.
+
+    Returns
+    -------
+    str
+        The text in a single-quoted string literal, still unable to close the element.
+
+    Examples
+    --------
+    >>> print(js_parse(js_json({"name": "O'Brien </script>"})))
+    JSON.parse('{"name":"O\'Brien <\\/script>"}')
+    """
+    text = text.replace("\\", "\\\\").replace("'", "\\'")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"JSON.parse('{text}')"
+
+
 # -- Folium elements ---------------------------------------------------------------------------
 class _ScriptElement(MacroElement):
     """A MacroElement whose script goes into the page as it is.
@@ -205,13 +233,15 @@ class DataLayer(_ScriptElement):
     ----------
     section, data, styles : str
         The arguments as script-safe JSON text (:func:`js_json`).
+    parsed : str
+        ``data`` as the page reads it (:func:`js_parse`).
     """
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = parkmap.layer({{ this.chrome }}, {{ this._parent.get_name() }},
-  {{ this.section }}, {{ this.data }}, {{ this.styles }});
+  {{ this.section }}, {{ this.parsed }}, {{ this.styles }});
 {% endmacro %}
 """
     )
@@ -222,6 +252,7 @@ var {{ this.get_name() }} = parkmap.layer({{ this.chrome }}, {{ this._parent.get
         self.chrome = chrome.get_name()
         self.section = js_json(section)
         self.data = js_json(data)
+        self.parsed = js_parse(self.data)
         self.styles = js_json(styles)
 
 
@@ -243,13 +274,15 @@ class CompactLayer(_ScriptElement):
     ----------
     section, data, styles : str
         The arguments as script-safe JSON text (:func:`js_json`).
+    parsed : str
+        ``data`` as the page reads it (:func:`js_parse`).
     """
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = parkmapCompact.layer({{ this.chrome }},
-  {{ this._parent.get_name() }}, {{ this.section }}, {{ this.data }}, {{ this.styles }});
+  {{ this._parent.get_name() }}, {{ this.section }}, {{ this.parsed }}, {{ this.styles }});
 {% endmacro %}
 """
     )
@@ -260,6 +293,7 @@ var {{ this.get_name() }} = parkmapCompact.layer({{ this.chrome }},
         self.chrome = chrome.get_name()
         self.section = js_json(section)
         self.data = js_json(data)
+        self.parsed = js_parse(self.data)
         self.styles = js_json(styles)
 
 

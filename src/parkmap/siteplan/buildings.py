@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -61,6 +62,56 @@ def _clear_of_edges(boxes, edges, sx: float, sy: float, margins: tuple[float, fl
     return ~shapely.intersects(grown, edges)
 
 
+def _fitting(region, x, y, sx: float, sy: float, edges, margins):
+    """Which ``sx`` x ``sy`` boxes at lower-left corners (x, y) fit: a mask and the boxes.
+
+    A box fits when ``region`` (prepared) contains it and it keeps the face setbacks
+    from ``edges``. Only boxes whose four corners lie in the region (a condition of
+    containment, tested on points without building geometries) are built and tested;
+    the boxes of the mask's true entries are returned in order.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.broadcast_to(np.asarray(y, dtype=float), x.shape)
+    ok = (
+        shapely.intersects_xy(region, x, y)
+        & shapely.intersects_xy(region, x + sx, y)
+        & shapely.intersects_xy(region, x, y + sy)
+        & shapely.intersects_xy(region, x + sx, y + sy)
+    )
+    at = np.flatnonzero(ok)
+    boxes = shapely.box(x[at], y[at], x[at] + sx, y[at] + sy)
+    fits = _clear_of_edges(boxes, edges, sx, sy, margins)
+    fits[fits] = shapely.contains(region, boxes[fits])
+    ok[at] = fits
+    return ok, boxes[fits]
+
+
+def _distances(boxes, zone, bounds) -> np.ndarray:
+    """Distances from boxes inside ``bounds`` to ``zone``, m.
+
+    A road zone runs along whole roads; its far parts cost time and are never nearest.
+    Each box is measured to the part of ``zone`` within a margin of ``bounds``: 50 m,
+    then the distance from ``bounds`` to the zone plus their diagonal (within which
+    every box has a zone point). A distance under the margin is the true one, since
+    the rest of the zone is farther; any other is measured to the whole zone.
+    """
+    x0, y0, x1, y1 = bounds
+    frame = shapely.box(x0, y0, x1, y1)
+    distance = np.full(len(boxes), np.nan)
+    todo = np.arange(len(boxes))
+    reach = float(shapely.distance(frame, zone)) + math.hypot(x1 - x0, y1 - y0) + 1.0
+    for margin in (50.0, reach):
+        near = zone.intersection(frame.buffer(margin, join_style="mitre"))
+        got = shapely.distance(boxes[todo], near)
+        ok = got < margin - 1e-6
+        distance[todo[ok]] = got[ok]
+        todo = todo[~ok]
+        if not len(todo):
+            return distance
+    distance[todo] = shapely.distance(boxes[todo], zone)
+    return distance
+
+
 def _pack(region, sx, sy, gap, step, from_top, edges, margins) -> list:
     """Greedy rows of ``sx`` x ``sy`` boxes inside ``region`` with ``gap`` between them."""
     if region.is_empty:
@@ -73,14 +124,11 @@ def _pack(region, sx, sy, gap, step, from_top, edges, margins) -> list:
     boxes: list = []
     y = y1 - sy if from_top else y0
     while (y >= y0 - 1e-9) if from_top else (y + sy <= y1 + 1e-9):
-        candidates = shapely.box(xs, y, xs + sx, y + sy)
-        ok = shapely.contains(region, candidates) & _clear_of_edges(
-            candidates, edges, sx, sy, margins
-        )
+        ok, fitting = _fitting(region, xs, y, sx, sy, edges, margins)
         placed_here = False
         next_x = -np.inf
-        for x, fits, candidate in zip(xs, ok, candidates, strict=True):
-            if fits and x >= next_x - 1e-9:
+        for x, candidate in zip(xs[ok], fitting, strict=True):
+            if x >= next_x - 1e-9:
                 boxes.append(candidate)
                 next_x = x + sx + gap
                 placed_here = True
@@ -134,13 +182,14 @@ def _place_office(region, edges, office, length, road_zone, opts, rules: Ruleboo
         if not len(xs) or not len(ys):
             continue
         gx, gy = np.meshgrid(xs, ys)
-        boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + sx, gy.ravel() + sy)
-        boxes = boxes[
-            shapely.contains(region, boxes) & _clear_of_edges(boxes, edges, sx, sy, margins)
-        ]
+        _, boxes = _fitting(region, gx.ravel(), gy.ravel(), sx, sy, edges, margins)
         if not len(boxes):
             continue
-        distance = shapely.distance(boxes, road_zone) if not road_zone.is_empty else np.zeros(1)
+        distance = (
+            _distances(boxes, road_zone, (x0, y0, x1, y1))
+            if not road_zone.is_empty
+            else np.zeros(1)
+        )
         i = int(np.argmin(distance + 1e-3 * shapely.bounds(boxes)[:, 0]))
         if best is None or distance[i] < best[0]:
             best = (float(distance[i]), boxes[i])
@@ -164,6 +213,7 @@ def _buildable(plot, block: Block, template: BuildingTemplate, opts, rules: Rule
         for _, s in block.branch
     ]
     edges = plot.boundary.difference(block.frontage_zone(tol))
+    shapely.prepare(edges)
     out = plot.difference(shapely.union_all(zones)) if zones else plot
     return out, edges
 

@@ -27,6 +27,7 @@ class Block:
     plots: list = field(default_factory=list)  # local polygons
     branch: list = field(default_factory=list)  # (centreline, strip) local
     leftover_m2: float = 0.0
+    _zones: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def plotted_m2(self) -> float:
@@ -37,7 +38,13 @@ class Block:
         """Where a plot edge counts as fronting a road (existing or inserted)."""
         strips = [s for _, s in self.branch]
         geoms = [*self.roads_row, *strips]
-        return shapely.union_all(geoms).buffer(tolerance) if geoms else shapely.Polygon()
+        # asked once per plot, template and check: kept while the roads stay the same
+        # (the geometries are kept with it, so their ids cannot be reused meanwhile)
+        key = (tolerance, tuple(map(id, geoms)))
+        if key not in self._zones:
+            zone = shapely.union_all(geoms).buffer(tolerance) if geoms else shapely.Polygon()
+            self._zones = {key: (geoms, zone)}
+        return self._zones[key][1]
 
 
 def _row_plan(depth: float, bottom: bool, top: bool, opts: PlotOptions) -> list[tuple]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 import pandas as pd
 
@@ -89,6 +89,20 @@ class Profile:
         >>> cq.road_setback_m(22.2, 16, kind="corner"), alt.road_setback_m(22.2, 16)
         (5.0, 2.0)
         """
+        key = ("road", kind, height_m, road_width_m)
+        if key not in self._memo:
+            self._memo[key] = self._road_setback_m(height_m, road_width_m, kind)
+        return self._memo[key]
+
+    @cached_property
+    def _memo(self) -> dict:
+        """Setbacks already looked up, by (table, kind, height, width).
+
+        A layout asks the same few thousand times (once per building, face and road).
+        """
+        return {}
+
+    def _road_setback_m(self, height_m: float, road_width_m: float, kind: str) -> float:
         table = self.road_setbacks[self.road_setbacks["kind"] == kind]
         for r in table.itertuples(index=False):
             h_lo, h_hi = _float(r.height_min_m), _float(r.height_max_m)
@@ -118,6 +132,12 @@ class Profile:
         >>> cq.boundary_setback_m(10.0, 96), cq.boundary_setback_m(30.0, 50)
         (5.0, 13.0)
         """
+        key = ("boundary", face, height_m, face_width_m)
+        if key not in self._memo:
+            self._memo[key] = self._boundary_setback_m(height_m, face_width_m, face)
+        return self._memo[key]
+
+    def _boundary_setback_m(self, height_m: float, face_width_m: float, face: str) -> float:
         table = self.boundary_setbacks[self.boundary_setbacks["face"] == face]
         for r in table.itertuples(index=False):
             h_lo, h_hi = _float(r.height_min_m), _float(r.height_max_m)
