@@ -278,6 +278,10 @@ def test_parcels_only_matches_cluster_engine_in_threads():
 def test_progress_bar_and_no_prints(small_park, capsys):
     parkmap.availability(small_park, progress=False)
     assert capsys.readouterr().out == ""
+    shown = parkmap.availability(small_park, progress=True)  # the bar goes to stderr
+    captured = capsys.readouterr()
+    assert captured.out == "" and "availability" in captured.err
+    assert shown.table.equals(parkmap.availability(small_park).table)
 
 
 # -- invalid geometry ---------------------------------------------------------------------

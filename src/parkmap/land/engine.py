@@ -217,11 +217,7 @@ def availability(
         return make_result(park, rules, repairs + problems, table, land, parcels_out, None)
     plan = make_plan(park, rules)
     log.info("availability: %d %s, rules %s", len(plan.units), plan.mode, rules.source)
-    from tqdm.auto import tqdm
-
-    with tqdm(
-        total=len(plan.units), desc="availability", unit=plan.mode[:-1], disable=not progress
-    ) as bar:
+    with _progress_bar(progress, len(plan.units), plan.mode[:-1]) as bar:
         result = run_waterfall(
             plan.units,
             plan.steps,
@@ -262,3 +258,25 @@ def make_result(park: Park, rules: AvailabilityRules, repairs, table, land, parc
         data_source=park.source,
         notes=[*park.notes, *skipped_steps(park, rules)],
     )
+
+
+class _NoBar:
+    """Stands in for a progress bar when none is shown (tqdm is not imported then)."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        """Nothing to show."""
+
+
+def _progress_bar(show: bool, total: int, unit: str):
+    """A ``tqdm.auto`` bar when ``show`` (imported then: it pulls in asyncio), else none."""
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="availability", unit=unit)
