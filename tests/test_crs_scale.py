@@ -23,6 +23,7 @@ from parkmap.crs import (
     cgcs2000_gk3_epsg as gk3_epsg,
 )
 from parkmap.errors import CRSError
+from parkmap.vocab import note_text
 
 GEOD = Geod(ellps="WGS84")
 
@@ -199,6 +200,8 @@ def test_data_spanning_several_zones_import_save_and_load(tmp_path):
     loaded = parkmap.read_park(saved)
     assert loaded.crs.equals(derived)
     assert [n for n in loaded.notes if "zones" in n] == [n for n in park.notes if "zones" in n]
+    (span,) = [n for n in park.notes if "zones" in n]
+    assert note_text(span, "zh").startswith("数据自 100.00°E 至 115.00°E，跨 6 个 3° 分带")
     # the figure is the derived zone's, off from the geodesic area by less than the note says
     area = loaded["clusters"].area.iloc[0]
     truth = geodesic_areas(wide)[0]
