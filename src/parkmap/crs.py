@@ -9,7 +9,9 @@ over the data and its planar area divided by its geodesic area (WGS84 ellipsoid;
 ``get_factors`` rates Web Mercator against its sphere, 0.3 % short). Otherwise parkmap
 derives a CRS and says so (:class:`CRSChoice`): the CGCS2000 3-degree Gauss-Kruger zone
 (EPSG:4534-4554) in China, UTM elsewhere. GCJ-02 (AMap, Tencent) <-> WGS84 conversions
-are re-exported from ``parkmap._gcj02``.
+are re-exported from ``parkmap._gcj02``. Why this module is long: the metric test, the
+derived zone, the area-scale test and the choice between them are one decision that
+every reader and writer of a park goes through; split, their tolerances would drift.
 """
 
 from __future__ import annotations
