@@ -23,6 +23,7 @@ from parkmap.crs import (
     cgcs2000_gk3_epsg as gk3_epsg,
 )
 from parkmap.errors import CRSError
+from parkmap.vocab import note_text
 
 GEOD = Geod(ellps="WGS84")
 
@@ -172,3 +173,42 @@ def test_lonlat_bounds_skips_frames_without_crs(clusters):
     assert 107.0 < x0 < x1 < 107.8 and 30.0 < y0 < y1 < 30.8
     with pytest.raises(CRSError, match="no layer has a coordinate reference system"):
         lonlat_bounds([bare])
+
+
+def test_data_spanning_several_zones_import_save_and_load(tmp_path):
+    """The zone parkmap derives for wide data is accepted again when it is named.
+
+    The importer hands its derived CRS to the park, and a saved park names it in its
+    metadata: neither may be refused as a "requested" CRS failing the area-scale test
+    (a China-wide WGS84 layer could not be imported, the advice naming the CRS it used).
+    """
+    wide = gpd.GeoDataFrame(
+        {"id": ["c1"], "name_zh": ["宽"]},
+        geometry=[shapely.box(100.0, 25.0, 115.0, 32.0)],
+        crs=4326,
+    )
+    source = tmp_path / "clusters.geojson"
+    wide.to_file(source, driver="GeoJSON")
+    park, _report = parkmap.import_park(source)
+    derived = choose_measuring_crs([wide.crs], lonlat_bounds([wide])).crs
+    assert park.crs.equals(derived)
+    assert any("6 zones" in note for note in park.notes)
+    again = parkmap.Park(park.layers, crs=park.crs)  # named explicitly: accepted, noted
+    assert any("6 zones" in note for note in again.notes)
+    saved = tmp_path / "wide.gpkg"
+    park.save(saved)
+    loaded = parkmap.read_park(saved)
+    assert loaded.crs.equals(derived)
+    assert [n for n in loaded.notes if "zones" in n] == [n for n in park.notes if "zones" in n]
+    (span,) = [n for n in park.notes if "zones" in n]
+    assert note_text(span, "zh").startswith("数据自 100.00°E 至 115.00°E，跨 6 个 3° 分带")
+    # the figure is the derived zone's, off from the geodesic area by less than the note says
+    area = loaded["clusters"].area.iloc[0]
+    truth = geodesic_areas(wide)[0]
+    assert (
+        abs(area / truth - 1)
+        <= choose_measuring_crs([4326], lonlat_bounds([wide])).check.worst_error
+    )
+    # another zone that fails the test is still refused
+    with pytest.raises(CRSError, match="beyond the"):
+        parkmap.Park(park.layers, crs="EPSG:4543")

@@ -9,7 +9,9 @@ over the data and its planar area divided by its geodesic area (WGS84 ellipsoid;
 ``get_factors`` rates Web Mercator against its sphere, 0.3 % short). Otherwise parkmap
 derives a CRS and says so (:class:`CRSChoice`): the CGCS2000 3-degree Gauss-Kruger zone
 (EPSG:4534-4554) in China, UTM elsewhere. GCJ-02 (AMap, Tencent) <-> WGS84 conversions
-are re-exported from ``parkmap._gcj02``.
+are re-exported from ``parkmap._gcj02``. Why this module is long: the metric test, the
+derived zone, the area-scale test and the choice between them are one decision that
+every reader and writer of a park goes through; split, their tolerances would drift.
 """
 
 from __future__ import annotations
@@ -393,18 +395,24 @@ class CRSChoice:
     notes: tuple[str, ...] = ()
 
 
+#: How the note on data spanning several zones starts (a park keeps the first one made).
+SPAN_NOTE_START = "the data span "
+
+
 def _span_note(crs: CRS, check: ScaleCheck, bounds: Sequence[float]) -> str:
     width = scale_settings().zone_width_deg
     zones = math.floor(bounds[2] / width + 0.5) - math.floor(bounds[0] / width + 0.5) + 1
     return (
-        f"the data span {bounds[0]:.2f}°E to {bounds[2]:.2f}°E, across {zones} zones of "
+        f"{SPAN_NOTE_START}{bounds[0]:.2f}°E to {bounds[2]:.2f}°E, across {zones} zones of "
         f"{width:g}°; "
         f"{crs_label(crs)} {check.describe()}: areas far from its central meridian are "
         f"off by up to {check.worst_error:.2%}"
     )
 
 
-def choose_measuring_crs(crss: Iterable, bounds: Sequence[float], requested=None) -> CRSChoice:
+def choose_measuring_crs(
+    crss: Iterable, bounds: Sequence[float], requested=None, *, derived_before: bool = False
+) -> CRSChoice:
     """Choose the CRS to measure areas in, refusing or replacing one that distorts them.
 
     Parameters
@@ -416,6 +424,10 @@ def choose_measuring_crs(crss: Iterable, bounds: Sequence[float], requested=None
     requested : CRS-like, optional
         A CRS the user named (``--t-srs``, ``crs=``). It must be metric and pass the
         area-scale test, or :class:`~parkmap.errors.CRSError` is raised.
+    derived_before : bool
+        ``requested`` is the CRS parkmap derived for these data earlier (the importer's
+        choice handed to the park, a saved park's): for data spanning several zones it
+        fails the test, and is kept with the note that says how far off it is.
 
     Returns
     -------
@@ -439,6 +451,11 @@ def choose_measuring_crs(crss: Iterable, bounds: Sequence[float], requested=None
         check = area_scale(crs, bounds)
         if not check.ok:
             better = derived_crs(bounds)
+            if derived_before or better.equals(crs):
+                # the zone parkmap itself derived for data spanning several zones (a park
+                # saved or imported earlier): no better single CRS exists; say how far off
+                note = _span_note(crs, check, bounds)
+                return CRSChoice(crs, check, derived=derived_before, notes=(note,))
             raise CRSError(
                 f"{crs_label(crs)} {check.describe()}, beyond the "
                 f"{check.tolerance:.2%} parkmap accepts for areas; use "
@@ -466,7 +483,9 @@ def choose_measuring_crs(crss: Iterable, bounds: Sequence[float], requested=None
     return CRSChoice(crs, check, derived=True, warning=warning, notes=tuple(notes))
 
 
-def measuring_crs(layers: Mapping[str, gpd.GeoDataFrame], requested=None) -> CRSChoice:
+def measuring_crs(
+    layers: Mapping[str, gpd.GeoDataFrame], requested=None, *, derived_before: bool = False
+) -> CRSChoice:
     """The CRS a park's areas are measured in, from its layers (see :func:`choose_measuring_crs`).
 
     Parameters
@@ -475,6 +494,9 @@ def measuring_crs(layers: Mapping[str, gpd.GeoDataFrame], requested=None) -> CRS
         The layers; those without a CRS are ignored.
     requested : CRS-like, optional
         The CRS asked for (``crs=``, ``--t-srs``).
+    derived_before : bool
+        ``requested`` was derived by parkmap for these data before (see
+        :func:`choose_measuring_crs`).
 
     Returns
     -------
@@ -497,4 +519,6 @@ def measuring_crs(layers: Mapping[str, gpd.GeoDataFrame], requested=None) -> CRS
         if area is None:
             raise
         bounds = area.bounds
-    return choose_measuring_crs([g.crs for g in frames], bounds, requested)
+    return choose_measuring_crs(
+        [g.crs for g in frames], bounds, requested, derived_before=derived_before
+    )

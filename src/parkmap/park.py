@@ -18,7 +18,7 @@ from pyproj import CRS
 from parkmap._geometry import repair
 from parkmap._transform import project_geometries
 from parkmap._validity import THREADED_FROM, start_validity
-from parkmap.crs import crs_label, is_metric, measuring_crs
+from parkmap.crs import SPAN_NOTE_START, crs_label, is_metric, measuring_crs, to_crs
 from parkmap.errors import ValidationError
 from parkmap.landuse import lookup_code
 from parkmap.schema import LAYERS, Problem, feature_ids, validate_layers
@@ -108,10 +108,24 @@ class Park:
             for name, gdf in layers.items()
             if name in LAYERS and len(gdf) >= THREADED_FROM and is_metric(gdf.crs)
         }
-        choice = measuring_crs(layers, requested)
+        named = self.metadata.get("crs")
+        derived_before = bool(
+            self.metadata.get("crs_derived")
+            and requested is not None
+            and named is not None
+            and to_crs(requested).equals(to_crs(named))
+        )
+        choice = measuring_crs(layers, requested, derived_before=derived_before)
         self.crs: CRS = choice.crs
         self.metadata["crs"] = self.crs.to_string()
-        self.metadata["notes"] = _merge_notes(self.metadata.get("notes"), choice.notes)
+        self.metadata["crs_derived"] = bool(choice.derived)
+        notes = choice.notes
+        if derived_before and any(
+            str(n).startswith(SPAN_NOTE_START) for n in self.metadata.get("notes") or []
+        ):
+            # the note made from the data in degrees is the exact one: keep it alone
+            notes = tuple(n for n in notes if not n.startswith(SPAN_NOTE_START))
+        self.metadata["notes"] = _merge_notes(self.metadata.get("notes"), notes)
         if choice.warning:
             log.warning("%s", choice.warning)
         self._layers: dict[str, gpd.GeoDataFrame] = {}

@@ -37,9 +37,9 @@ from parkmap.tables import (
     grid,
     heading,
     illustrative_line,
-    json_header,
     note_lines,
     render,
+    result_header,
 )
 from parkmap.units import AREA_UNITS
 from parkmap.vocab import display_names, label, labels
@@ -430,12 +430,9 @@ class AreaReport:
                 }
             )
         return {
-            "schema_version": JSON_SCHEMA_VERSION,
-            **json_header(
-                name_zh=self.park_name_zh,
-                name_en=self.park_name_en,
-                illustrative=self.illustrative,
-                data_source=self.data_source,
+            **result_header(
+                self,
+                schema_version=JSON_SCHEMA_VERSION,
                 crs=self.crs,
                 crs_name=self.crs_name,
                 notes=self.notes,

@@ -37,8 +37,10 @@ __all__ = [
     "heading",
     "illustrative_line",
     "json_header",
+    "json_records",
     "note_lines",
     "render",
+    "result_header",
     "unit_name",
 ]
 
@@ -166,6 +168,45 @@ def json_header(
         "notes": list(notes),
         "notes_zh": [note_text(n, "zh") for n in notes],
     }
+
+
+def result_header(
+    result: Any,
+    *,
+    schema_version: int,
+    crs: str,
+    crs_name: str,
+    notes: Iterable[str] = (),
+) -> dict:
+    """``schema_version``, then the :func:`json_header` fields of a result's park.
+
+    ``result`` is any result that carries its park's ``park_name_zh``, ``park_name_en``,
+    ``illustrative`` and ``data_source``; every parkmap JSON output opens with this.
+    """
+    return {
+        "schema_version": schema_version,
+        **json_header(
+            name_zh=result.park_name_zh,
+            name_en=result.park_name_en,
+            illustrative=result.illustrative,
+            data_source=result.data_source,
+            crs=crs,
+            crs_name=crs_name,
+            notes=notes,
+        ),
+    }
+
+
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a table as JSON-ready records (:func:`clean_json` on each row).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> json_records(pd.DataFrame({"a": [1.5, np.nan], "b": ["x", None]}))
+    [{'a': 1.5, 'b': 'x'}, {'a': None, 'b': None}]
+    """
+    return [clean_json(row) for row in frame.to_dict(orient="records")]
 
 
 def clean_json(value: Any) -> Any:

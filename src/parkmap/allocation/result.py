@@ -23,8 +23,8 @@ from parkmap.tables import (
     grid,
     heading,
     illustrative_line,
-    json_header,
     render,
+    result_header,
 )
 from parkmap.vocab import label, labels
 
@@ -39,20 +39,6 @@ JSON_SCHEMA_VERSION = 1
 #: Project states: placed by the solver, needing no new land, already holding land,
 #: not placed though it could enter the solver, or unable to enter it.
 STATES = ("placed", "no_land_needed", "holds_land", "unplaced", "unplaceable")
-
-
-def _clean(value):
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value
 
 
 @dataclass
@@ -123,31 +109,25 @@ class Allocation:
                 "name": r["name_zh"],
                 "name_en": r["name_en"],
                 "status": r["status"],
-                "investment_yi": _clean(r["investment_yi"]),
-                "demand_mu": _clean(r["demand_mu"]),
+                "investment_yi": clean_json(r["investment_yi"]),
+                "demand_mu": clean_json(r["demand_mu"]),
                 "demand_source": r["demand_source"],
-                "subpark": _clean(r["subpark"]),
+                "subpark": clean_json(r["subpark"]),
                 "plots": list(r["plots"]),
-                "allocated_mu": _clean(r["allocated_mu"]),
+                "allocated_mu": clean_json(r["allocated_mu"]),
                 "placed": bool(r["placed"]),
                 "reason": r["reason"],
             }
             for _, r in self.projects.iterrows()
         ]
         balance = [
-            {k: _clean(r[k]) for k in ("subpark", "supply_mu", "demand_mu", "allocated_mu")}
-            | {"surplus_mu": _clean(r["surplus_mu"])}
+            {k: clean_json(r[k]) for k in ("subpark", "supply_mu", "demand_mu", "allocated_mu")}
+            | {"surplus_mu": clean_json(r["surplus_mu"])}
             for _, r in self.balance.iterrows()
         ]
         return {
-            "schema_version": JSON_SCHEMA_VERSION,
-            **json_header(
-                name_zh=self.park_name_zh,
-                name_en=self.park_name_en,
-                illustrative=self.illustrative,
-                data_source=self.data_source,
-                crs=self.crs,
-                crs_name=self.crs_name,
+            **result_header(
+                self, schema_version=JSON_SCHEMA_VERSION, crs=self.crs, crs_name=self.crs_name
             ),
             "projects": projects,
             "balance": balance,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 import parkmap
 from parkmap.cli.options import (
-    check_output,
+    check_gpkg,
+    check_outputs,
     data_option,
     format_option,
     lang_option,
@@ -16,7 +15,6 @@ from parkmap.cli.options import (
     overwrite_option,
     write_text,
 )
-from parkmap.errors import DataFileError
 
 __all__ = ["allocate"]
 
@@ -102,11 +100,8 @@ def allocate(
     """
     if fmt == "xlsx" and table_output is None:
         raise click.UsageError("--format xlsx writes a file: give --table-output FILE.xlsx")
-    if output is not None and Path(output).suffix.lower() != ".gpkg":
-        raise DataFileError(f"{output}: parkmap allocate writes a GeoPackage; name it *.gpkg")
-    for target in (output, map_output, table_output):  # fail before the work, not after it
-        if target is not None:
-            check_output(target, overwrite)
+    check_gpkg(output, "allocate")
+    check_outputs(output, map_output, table_output, overwrite=overwrite)  # before the work
     park = load_park(data)
     available = None
     if layout_file is None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from parkmap.cli.options import (
-    check_output,
+    check_gpkg,
+    check_outputs,
     data_option,
     format_option,
     lang_option,
@@ -101,11 +102,9 @@ def compare(
     if fmt == "xlsx":
         if output is None or Path(output).suffix.lower() != ".xlsx":
             raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
-    elif output is not None and Path(output).suffix.lower() != ".gpkg":
-        raise DataFileError(f"{output}: parkmap compare -o writes a GeoPackage; name it *.gpkg")
-    for target in (output, map_output):  # fail before the work, not after it
-        if target is not None:
-            check_output(target, overwrite)
+    else:
+        check_gpkg(output, "compare -o")
+    check_outputs(output, map_output, overwrite=overwrite)  # fail before the work
     import parkmap
 
     park = load_park(data)

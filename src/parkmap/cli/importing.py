@@ -10,6 +10,7 @@ import click
 
 import parkmap
 from parkmap.cli.options import (
+    check_gpkg,
     check_output,
     overwrite_option,
 )
@@ -77,8 +78,7 @@ def import_(
     validation errors (fix them, then `parkmap check`); the exit status is then 1.
     The mapping format is in the README ("Importing your own data").
     """
-    if Path(output).suffix.lower() != ".gpkg":
-        raise DataFileError(f"{output}: parkmap import writes a GeoPackage; name it *.gpkg")
+    check_gpkg(output, "import")
     check_output(output, overwrite)
     if any(Path(s).resolve() == Path(output).resolve() for s in sources):
         raise DataFileError(f"{output}: is also an input; write the park to another file")

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 import parkmap
 from parkmap.cli.options import (
-    check_output,
+    check_gpkg,
+    check_outputs,
     data_option,
     format_option,
     lang_option,
     load_park,
     overwrite_option,
 )
-from parkmap.errors import DataFileError
 from parkmap.tables import TEXT_FORMATS
 
 __all__ = ["TemplateOption", "layout"]
@@ -108,11 +106,8 @@ def layout(
       parkmap layout --subpark sp-auto --map auto_layout.html --lang zh
       parkmap layout --subpark sp-valve-chengxi --rules cn_gy_2023 --profile cq_alt_110ask
     """
-    if output is not None and Path(output).suffix.lower() != ".gpkg":
-        raise DataFileError(f"{output}: parkmap layout writes a GeoPackage; name it *.gpkg")
-    for target in (output, map_output):  # fail before the work, not after it
-        if target is not None:
-            check_output(target, overwrite)
+    check_gpkg(output, "layout")
+    check_outputs(output, map_output, overwrite=overwrite)  # fail before the work
     from parkmap.siteplan import check_layout
 
     park = load_park(data)

@@ -4,6 +4,8 @@
 - ``--lang zh|en`` (:func:`lang_option`), ``--format`` (:func:`format_option`);
 - ``--overwrite`` (:data:`overwrite_option`): outputs are never replaced without it; the
   check itself is :func:`parkmap.io.files.check_output`, the one place that refuses;
+  :func:`check_outputs` runs it on every output of a command before the work, and
+  :func:`check_gpkg` refuses a ``-o`` that is not a GeoPackage;
 - :class:`ParkmapGroup`: parkmap errors become one line on stderr with exit status 1.
 
 Nothing here imports geopandas, folium or the engines: ``parkmap --help`` stays fast.
@@ -13,16 +15,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import click
 
 import parkmap
-from parkmap.errors import ParkmapError
+from parkmap.errors import DataFileError, ParkmapError
 
 __all__ = [
     "ENGINES",
     "ParkmapGroup",
+    "check_gpkg",
     "check_output",
+    "check_outputs",
     "data_option",
     "format_option",
     "lang_option",
@@ -81,6 +86,25 @@ def check_output(path, overwrite: bool) -> None:
     from parkmap.io.files import check_output as check
 
     check(path, overwrite)
+
+
+def check_outputs(*paths, overwrite: bool) -> None:
+    """:func:`check_output` on every output asked for (``None``: not asked for).
+
+    Commands call it before the work, so that a refused output fails at once.
+    """
+    for path in paths:
+        if path is not None:
+            check_output(path, overwrite)
+
+
+def check_gpkg(output, command: str) -> None:
+    """Refuse an ``output`` (when given) that is not named ``*.gpkg``.
+
+    The message names the command: ``parkmap {command} writes a GeoPackage``.
+    """
+    if output is not None and Path(output).suffix.lower() != ".gpkg":
+        raise DataFileError(f"{output}: parkmap {command} writes a GeoPackage; name it *.gpkg")
 
 
 def write_text(text: str, output: str | None, overwrite: bool) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 
 import click
 
 import parkmap
 from parkmap.cli.options import (
+    check_gpkg,
     check_output,
     data_option,
     format_option,
@@ -17,7 +17,6 @@ from parkmap.cli.options import (
     overwrite_option,
     write_text,
 )
-from parkmap.errors import DataFileError
 from parkmap.tables import FORMATS
 
 __all__ = ["check", "export", "layers", "report"]
@@ -145,8 +144,7 @@ def export(data, output, overwrite) -> None:
     Example:
       parkmap export -o dianjiang.gpkg
     """
-    if Path(output).suffix.lower() != ".gpkg":
-        raise DataFileError(f"{output}: parkmap export writes a GeoPackage; name it *.gpkg")
+    check_gpkg(output, "export")
     park = load_park(data)
     park.save(output, overwrite=overwrite)
     click.echo(f"wrote {output} ({len(park)} layers, {park.crs.to_string()})", err=True)

@@ -466,6 +466,7 @@ def import_park(
                            {t: gs[0] for t, gs in frames.items()}, park_crs)  # fmt: skip
     chosen = choice.crs
     report.notes.extend(choice.notes)
+    meta["crs"], meta["crs_derived"] = chosen.to_string(), bool(choice.derived)
     layers = {
         target: gpd.GeoDataFrame(
             pd.concat([g.to_crs(chosen) for g in gs], ignore_index=True), crs=chosen

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from pyproj import CRS
 
@@ -28,9 +27,10 @@ from parkmap.tables import (
     grid,
     heading,
     illustrative_line,
-    json_header,
+    json_records,
     note_lines,
     render,
+    result_header,
     unit_name,
 )
 from parkmap.units import AREA_UNITS
@@ -143,24 +143,17 @@ class Availability:
     # -- renderers ---------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The stable JSON form (see the README, "Land availability")."""
-        rows = [
-            {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-            for row in self.table.to_dict(orient="records")
-        ]  # NaN only: other values keep their type, as in schema version 1
         crs, crs_name = self._crs()
         return {
-            "schema_version": JSON_SCHEMA_VERSION,
-            **json_header(
-                name_zh=self.park_name_zh,
-                name_en=self.park_name_en,
-                illustrative=self.illustrative,
-                data_source=self.data_source,
+            **result_header(
+                self,
+                schema_version=JSON_SCHEMA_VERSION,
                 crs=crs,
                 crs_name=crs_name,
                 notes=self.notes,
             ),
             "categories": list(self.categories),
-            "rows": rows,
+            "rows": json_records(self.table),
             "rules": {"source": self.rules.source, **self.rules.as_dict()},
             "repairs": [p.format() for p in self.repairs],
         }

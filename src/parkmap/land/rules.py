@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from parkmap._data import data_path
+from parkmap._toml import is_number, read_toml, text_list
 from parkmap.errors import RulesError
 from parkmap.schema import (
     BOUNDARY_ZONES,
@@ -29,11 +28,6 @@ from parkmap.schema import (
     ROAD_STATUS,
 )
 from parkmap.units import M2_PER_MU
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["BUILT_IN", "CATEGORIES", "STEPS", "AvailabilityRules", "Buffers", "load_rules"]
 
@@ -172,7 +166,7 @@ class AvailabilityRules:
         for name in ("buffer_m", "control_line_m", "road_control_band_m"):
             object.__setattr__(self, name, Buffers(getattr(self, name)))
         for name in ("min_area_mu", "min_width_m"):
-            if _is_number(getattr(self, name)):
+            if is_number(getattr(self, name)):
                 object.__setattr__(self, name, float(getattr(self, name)))
         _check(self)
 
@@ -219,7 +213,7 @@ class AvailabilityRules:
         if "source" not in changes:
             changes["source"] = f"{self.source} (modified)"
         for name in ("min_area_mu", "min_width_m"):
-            if name in changes and _is_number(changes[name]):
+            if name in changes and is_number(changes[name]):
                 changes[name] = float(changes[name])
         new = dataclasses.replace(self, **changes)
         _check(new)
@@ -278,26 +272,6 @@ _LAYOUT: dict[tuple[str, ...], tuple[str, tuple[str, ...] | str]] = {
 _SECTIONS = {key[0] for key in _LAYOUT if len(key) == 2} | {"version", "order"}
 
 
-def _is_number(value) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= 0
-    )
-
-
-def _text_list(source: str, key: str, value, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise RulesError(f"{source}: {key}: expected a list of text values, got {value!r}")
-    for item in value:
-        if item not in allowed:
-            raise RulesError(f"{source}: {key}: {item!r} is not one of {', '.join(allowed)}")
-    if len(set(value)) != len(value):
-        raise RulesError(f"{source}: {key}: a value is listed twice")
-    return tuple(value)
-
-
 def _parse(data: Mapping, source: str, base: AvailabilityRules) -> AvailabilityRules:
     """Rules from a parsed TOML document; keys it does not set keep ``base``'s values."""
     changes: dict = {}
@@ -311,7 +285,7 @@ def _parse(data: Mapping, source: str, base: AvailabilityRules) -> AvailabilityR
                 raise RulesError(f"{source}: version: only version 1 is known, got {value!r}")
             continue
         if name == "order":
-            changes["order"] = _text_list(source, "order", value, STEPS)
+            changes["order"] = text_list(source, "order", value, STEPS)
             continue
         if not isinstance(value, Mapping):
             raise RulesError(f"{source}: [{name}] must be a table of keys")
@@ -337,11 +311,11 @@ def _parse(data: Mapping, source: str, base: AvailabilityRules) -> AvailabilityR
                 continue
             target, allowed = _LAYOUT[(name, key)]
             if allowed == "number":
-                if not _is_number(item):
+                if not is_number(item):
                     raise RulesError(f"{source}: {where}: expected a number >= 0, got {item!r}")
                 changes[target] = float(item)
             else:
-                changes[target] = _text_list(source, where, item, allowed)
+                changes[target] = text_list(source, where, item, allowed)
     rules = dataclasses.replace(base, source=source, **changes)
     _check(rules)
     return rules
@@ -359,7 +333,7 @@ def _buffers(
             raise RulesError(
                 f"{source}: unknown key {where!r} (known kinds: {', '.join(CONSTRAINT_KINDS)})"
             )
-        if not _is_number(metres):
+        if not is_number(metres):
             raise RulesError(f"{source}: {where}: expected a number >= 0, got {metres!r}")
         buffers[kind] = float(metres)
     return buffers
@@ -392,33 +366,21 @@ def _check(rules: AvailabilityRules) -> None:
             f"{source}: boundary: {', '.join(sorted(outside))} is not in boundary.zones"
         )
     for name in ("min_area_mu", "min_width_m"):
-        if not _is_number(getattr(rules, name)):
+        if not is_number(getattr(rules, name)):
             raise RulesError(
                 f"{source}: fragments.{name}: expected a number >= 0, got {getattr(rules, name)!r}"
             )
     for kind, metres in rules.buffer_m.items():
-        if kind not in CONSTRAINT_KINDS or not _is_number(metres):
+        if kind not in CONSTRAINT_KINDS or not is_number(metres):
             raise RulesError(f"{source}: constraints.buffer_m.{kind}: bad entry {metres!r}")
     for road_class, metres in rules.road_control_band_m.items():
-        if road_class not in ROAD_CLASSES or not _is_number(metres):
+        if road_class not in ROAD_CLASSES or not is_number(metres):
             raise RulesError(f"{source}: roads.control_band_m.{road_class}: bad entry {metres!r}")
     for feature, metres in rules.control_line_m.items():
-        if not _is_number(metres):
+        if not is_number(metres):
             raise RulesError(
                 f"{source}: constraints.control_line_m.{feature}: bad entry {metres!r}"
             )
-
-
-def _read_toml(path: Path) -> dict:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise RulesError(f"{path}: no such rules file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise RulesError(f"{path}: not valid TOML ({err})") from None
-    except OSError as err:
-        raise RulesError(f"{path}: cannot read ({err.strerror})") from None
 
 
 def load_rules(path: str | os.PathLike | None = None) -> AvailabilityRules:
@@ -448,7 +410,7 @@ def load_rules(path: str | os.PathLike | None = None) -> AvailabilityRules:
     if path is None:
         return _shipped()
     path = Path(path)
-    return _parse(_read_toml(path), _display(path), _shipped())
+    return _parse(read_toml(path), _display(path), _shipped())
 
 
 def _display(path: Path) -> str:
@@ -482,4 +444,4 @@ def _shipped() -> AvailabilityRules:
         min_width_m=0.0,
         source=BUILT_IN,
     )
-    return _parse(_read_toml(data_path(DEFAULT_RULES_FILE)), BUILT_IN, base)
+    return _parse(read_toml(data_path(DEFAULT_RULES_FILE)), BUILT_IN, base)

@@ -30,8 +30,8 @@ from parkmap.tables import (
     grid,
     heading,
     illustrative_line,
-    json_header,
     render,
+    result_header,
 )
 from parkmap.units import M2_PER_HA, M2_PER_MU
 from parkmap.vocab import labels
@@ -105,14 +105,10 @@ class Comparison:
     def to_dict(self) -> dict:
         """The stable JSON form (see the README, "Scenarios")."""
         base = self.base.availability
-        meta = base
         return {
-            "schema_version": JSON_SCHEMA_VERSION,
-            **json_header(
-                name_zh=meta.park_name_zh,
-                name_en=meta.park_name_en,
-                illustrative=meta.illustrative,
-                data_source=meta.data_source,
+            **result_header(
+                base,
+                schema_version=JSON_SCHEMA_VERSION,
                 crs=base.crs.to_string(),
                 crs_name=base.crs.name,
             ),

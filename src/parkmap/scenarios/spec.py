@@ -32,13 +32,12 @@ Paths are relative to the scenario file. Unknown keys and bad values raise
 
 from __future__ import annotations
 
-import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from parkmap._toml import is_number, read_toml, text_list
 from parkmap.errors import RulesError
 from parkmap.schema import (
     BOUNDARY_ZONES,
@@ -49,11 +48,6 @@ from parkmap.schema import (
     PROJECT_STATUS,
     ROAD_STATUS,
 )
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["LayerEdit", "Scenario", "load_scenario", "rule_changes"]
 
@@ -169,15 +163,6 @@ def _where(source: str, key: str) -> str:
     return f"{source}: {key}"
 
 
-def _number(value) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= 0
-    )
-
-
 def _flatten(source: str, data: Mapping, prefix: str = "") -> dict[str, object]:
     """The availability section as ``section.key`` -> value, checking every key."""
     flat: dict[str, object] = {}
@@ -213,7 +198,7 @@ def rule_changes(scenario: Scenario) -> dict[str, object]:
         target, allowed = _RULE_KEYS[key]
         where = _where(scenario.source, f"availability.{key}")
         if allowed == "number":
-            if not _number(value):
+            if not is_number(value):
                 raise RulesError(f"{where}: expected a number >= 0, got {value!r}")
             changes[target] = float(value)
         elif allowed == "buffers":
@@ -225,16 +210,13 @@ def rule_changes(scenario: Scenario) -> dict[str, object]:
                         f"{where}.{kind}: unknown constraint kind "
                         f"(known: {', '.join(CONSTRAINT_KINDS)})"
                     )
-                if not _number(metres):
+                if not is_number(metres):
                     raise RulesError(f"{where}.{kind}: expected a number >= 0, got {metres!r}")
             changes[target] = {k: float(v) for k, v in value.items()}
-        else:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise RulesError(f"{where}: expected a list of text values, got {value!r}")
-            for item in value:
-                if item not in allowed:
-                    raise RulesError(f"{where}: {item!r} is not one of {', '.join(allowed)}")
-            changes[target] = tuple(value)
+        else:  # a value listed twice passes here, as it always has
+            changes[target] = text_list(
+                scenario.source, f"availability.{key}", value, allowed, unique=False
+            )
     return changes
 
 
@@ -252,10 +234,10 @@ def _check_layout(source: str, options: Mapping) -> None:
             or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))
         ):
             raise RulesError(f"{where}: expected a template name or a list of them")
-        if key == "plot_mu" and not (_number(value) and value > 0):
+        if key == "plot_mu" and not (is_number(value) and value > 0):
             raise RulesError(f"{where}: expected a number > 0, got {value!r}")
         if key == "plot" and not (
-            isinstance(value, Mapping) and all(_number(v) for v in value.values())
+            isinstance(value, Mapping) and all(is_number(v) for v in value.values())
         ):
             raise RulesError(f"{where}: expected a table of plot option = number")
         if key == "office" and not isinstance(value, bool):
@@ -349,15 +331,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     """
     path = Path(path)
     source = str(path)
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise RulesError(f"{path}: no such scenario file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise RulesError(f"{path}: not valid TOML ({err})") from None
-    except OSError as err:
-        raise RulesError(f"{path}: cannot read ({err.strerror})") from None
+    data = read_toml(path, "scenario")
     for key in data:
         if key not in _SECTIONS:
             raise RulesError(f"{source}: unknown key {key!r} (known: {', '.join(_SECTIONS)})")

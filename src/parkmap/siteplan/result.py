@@ -19,13 +19,15 @@ from parkmap.siteplan.standards import BuildingTemplate, PlotOptions
 from parkmap.tables import (
     TEXT_FORMATS,
     caption_block,
+    clean_json,
     crs_line,
     csv_text,
     grid,
     heading,
     illustrative_line,
-    json_header,
+    json_records,
     render,
+    result_header,
 )
 from parkmap.units import M2_PER_MU
 from parkmap.vocab import labels as vocab_labels
@@ -187,12 +189,9 @@ class Layout:
         """The stable JSON form: ``summary``, ``subparks`` and ``plots`` (no geometry)."""
         plots = pd.DataFrame(self.plots.drop(columns="geometry"))
         return {
-            "schema_version": JSON_SCHEMA_VERSION,
-            **json_header(
-                name_zh=self.park_name_zh,
-                name_en=self.park_name_en,
-                illustrative=self.illustrative,
-                data_source=self.data_source,
+            **result_header(
+                self,
+                schema_version=JSON_SCHEMA_VERSION,
                 crs=self.crs.to_string(),
                 crs_name=self.crs.name,
             ),
@@ -206,9 +205,9 @@ class Layout:
             "notes_zh": [zh for _, zh in self.notes],
             "options": self.options.as_dict(),
             "templates": [dataclasses.asdict(t) for t in self.templates],
-            "summary": _clean(self.summary),
-            "subparks": [_clean(r) for r in self.subparks.to_dict(orient="records")],
-            "plots": [_clean(r) for r in plots.to_dict(orient="records")],
+            "summary": clean_json(dict(self.summary)),
+            "subparks": json_records(self.subparks),
+            "plots": json_records(plots),
         }
 
     def _table(self, frame: pd.DataFrame, spec, lang: str, fmt: str) -> str:
@@ -309,22 +308,6 @@ class Layout:
         metadata["templates"] = meta["templates"]
         styles = {"buildings": "layout_buildings"}  # QGIS styles as on the layout's web map
         return write_geopackage(path, layers, metadata, overwrite=overwrite, styles=styles)
-
-
-def _clean(record: Mapping) -> dict:
-    out = {}
-    for key, value in record.items():
-        if isinstance(value, (np.bool_, bool)):
-            out[key] = bool(value)
-        elif isinstance(value, (np.integer,)):
-            out[key] = int(value)
-        elif isinstance(value, (float, np.floating)):
-            out[key] = None if np.isnan(value) else float(value)
-        elif value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
-            out[key] = None
-        else:
-            out[key] = value
-    return out
 
 
 _PLOT_COLUMNS = [
