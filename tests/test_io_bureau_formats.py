@@ -138,6 +138,13 @@ def test_osm_extract_imports_as_a_park():
     notes = json.loads(result.render("json"))["notes"]
     assert any("not computed" in n for n in notes)  # no boundary in OSM: said so
     assert any("OSM road(s)" in n for n in notes)
+    # every note of the import and of the waterfall reads in Chinese in Chinese output
+    from parkmap.vocab import note_text
+
+    untranslated = [n for n in notes if note_text(n, "zh") == n]
+    assert untranslated == []
+    zh = result.render("table", "zh")
+    assert "条 OSM 道路读作已建" in zh and "OSM road(s)" not in zh
 
 
 def test_datav_array_and_geojson_crs_wording(tmp_path):
