@@ -27,8 +27,9 @@ import shapely
 from parkmap._geometry import checked_intersection, repair
 from parkmap.land.rings import convex_rings, min_by, polygon_rings, ring_edges
 
-__all__ = ["MITRE_LIMIT", "OPENING_RTOL", "opening", "unchanged_by_opening"]
+__all__ = ["EMPTY", "MITRE_LIMIT", "OPENING_RTOL", "opening", "unchanged_by_opening"]
 
+#: The empty polygon: what a step leaves of a unit it claims whole (shared with the waterfall).
 EMPTY = shapely.from_wkt("POLYGON EMPTY")
 #: Relative area change below which an opening is taken to leave a piece unchanged.
 OPENING_RTOL = 1e-9

@@ -38,7 +38,7 @@ import numpy as np
 import shapely
 
 from parkmap._geometry import checked_difference
-from parkmap.land.opening import MITRE_LIMIT, OPENING_RTOL, opening
+from parkmap.land.opening import EMPTY, MITRE_LIMIT, OPENING_RTOL, opening
 
 __all__ = [
     "MITRE_LIMIT",
@@ -55,7 +55,6 @@ __all__ = [
 
 log = logging.getLogger("parkmap")
 
-EMPTY = shapely.from_wkt("POLYGON EMPTY")
 #: Groups of more claimers than this per unit are unioned before one subtraction.
 ROUNDS_MAX = 16
 #: Claimers with more coordinates than this are cut into tiles.
