@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import operator
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -396,7 +397,9 @@ def _run_chunk(
             remainder[step.whole[rows]] = EMPTY
         if step.layer is not None:
             remainder = _apply(remainder, step.layer, step.keep)
-        left = shapely.area(remainder)
+        left = area.copy()
+        changed = _replaced(before, remainder)
+        left[changed] = shapely.area(remainder[changed])
         areas[step.category] = np.maximum(area - left, 0.0)
         area = left
         if claimed is not None:
@@ -415,6 +418,15 @@ def _run_chunk(
     return WaterfallResult(
         areas, claimed, pieces, piece_unit, conditional_m2, *dimensions_m(pieces), cond_geoms
     )
+
+
+def _replaced(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Where ``after`` holds another geometry object than ``before``.
+
+    A step leaves the units it does not touch as the same objects, so only the
+    others need their area measured again.
+    """
+    return np.fromiter(map(operator.is_not, before, after), dtype=bool, count=len(before))
 
 
 def _claimed(before: np.ndarray, after: np.ndarray) -> np.ndarray:
