@@ -85,3 +85,42 @@ def test_gcj02_offset_near_dianjiang_and_identity_abroad():
     assert 450 < np.hypot(east, north) < 580 and east > 380 and north < -250
     assert wgs84_to_gcj02(2.35, 48.85) == (2.35, 48.85)  # Paris: unchanged
     assert not in_china_gcj02(2.35, 48.85) and in_china_gcj02(107.3, 30.3)
+
+
+def test_prepare_lonlat_makes_the_transformer_the_crs_checks_use():
+    from parkmap import _transform
+    from parkmap.crs import area_scale
+
+    _transform._cached_transformer.cache_clear()
+    _transform.prepare_lonlat("EPSG:4545")  # CGCS2000 / 3-degree GK CM 108E
+    info = _transform._cached_transformer.cache_info()
+    assert (info.misses, info.hits) == (1, 0)
+    area_scale("EPSG:4545", (107.2, 30.2, 107.5, 30.4))  # the park's first need
+    info = _transform._cached_transformer.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+
+
+@pytest.mark.parametrize("crs", [None, "EPSG:4326", "not a CRS", "EPSG:999999"])
+def test_prepare_lonlat_leaves_other_crs_alone(crs):
+    from parkmap import _transform
+
+    _transform._cached_transformer.cache_clear()
+    _transform.prepare_lonlat(crs)  # never raises: the later use reports
+    assert _transform._cached_transformer.cache_info().currsize == 0
+
+
+def test_geopackage_reader_prepares_the_layers_crs(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from parkmap import _transform
+    from parkmap.io.files import read_geopackage
+
+    path = tmp_path / "two.gpkg"
+    for name in ("parcels", "buildings"):
+        gdf = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:4545")
+        gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    _transform._cached_transformer.cache_clear()
+    layers, _ = read_geopackage(path)
+    assert set(layers) == {"parcels", "buildings"}
+    assert _transform._cached_transformer.cache_info().currsize == 1

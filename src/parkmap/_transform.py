@@ -12,9 +12,9 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
-from pyproj.exceptions import ProjError
+from pyproj.exceptions import CRSError, ProjError
 
-__all__ = ["project_geometries", "to_lonlat_bounds", "transformer"]
+__all__ = ["prepare_lonlat", "project_geometries", "to_lonlat_bounds", "transformer"]
 
 _WGS84 = CRS.from_epsg(4326)
 
@@ -39,6 +39,29 @@ def transformer(source, target) -> Transformer:
     pyproj.Transformer
     """
     return _cached_transformer(CRS.from_user_input(source), CRS.from_user_input(target))
+
+
+def prepare_lonlat(crs) -> None:
+    """Make the WGS84 -> ``crs`` transformer now, on this thread, if ``crs`` is projected.
+
+    PROJ's search for a WGS84 -> CGCS2000 operation takes about 0.09 s; a park's CRS
+    checks (:mod:`parkmap.crs`: the area-scale test, the extent in degrees) need this
+    transformer first. A reader calls this while its threads read the layers, so that
+    the search runs on an otherwise idle thread. pyproj keeps one PROJ object per
+    thread, so the thread that calls this must be the one that goes on to use it.
+    Anything PROJ cannot do is left for that later use to report.
+
+    Parameters
+    ----------
+    crs : CRS-like or None
+    """
+    if crs is None:
+        return
+    try:
+        if CRS.from_user_input(crs).is_projected:
+            transformer(_WGS84, crs)
+    except (CRSError, ProjError):
+        return
 
 
 def project_geometries(geoms: np.ndarray, source, target) -> np.ndarray:

@@ -133,18 +133,32 @@ def _read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         raise DataFileError(f"{where}: cannot read ({short(err)})") from None
 
 
-def _read_layers(sources: list[tuple[Path, str | None]]) -> list[gpd.GeoDataFrame]:
+def _layer_crs(path: Path, layers: list[str]) -> str | None:
+    """The CRS of the first of ``layers`` as GDAL names it (None if it cannot say)."""
+    try:
+        return pyogrio.read_info(path, layer=layers[0])["crs"] if layers else None
+    except Exception:  # the read that follows reports what is wrong with the file
+        return None
+
+
+def _read_layers(sources: list[tuple[Path, str | None]], crs=None) -> list[gpd.GeoDataFrame]:
     """The layers ``(file, layer name)``, several at once on two threads.
 
     GDAL reads, Arrow's conversion to pandas and shapely's parsing of the geometries
     release the GIL, so two layers read side by side take little more than the larger.
+    Meanwhile this thread prepares the WGS84 transformer of ``crs`` (the layers' CRS),
+    which the park's CRS checks need next (:func:`parkmap._transform.prepare_lonlat`).
     """
     if len(sources) < 2:
         return [_read_layer(path, name) for path, name in sources]
     from concurrent.futures import ThreadPoolExecutor
 
+    from parkmap._transform import prepare_lonlat
+
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda source: _read_layer(*source), sources))
+        reading = [pool.submit(_read_layer, *source) for source in sources]
+        prepare_lonlat(crs)
+        return [layer.result() for layer in reading]
 
 
 def read_geopackage(
@@ -179,7 +193,8 @@ def read_geopackage(
         raise DataFileError(
             f"{path}: no layer {', '.join(map(repr, missing))} (has: {', '.join(spatial)})"
         )
-    result = dict(zip(wanted, _read_layers([(path, name) for name in wanted]), strict=True))
+    layers_read = _read_layers([(path, name) for name in wanted], _layer_crs(path, wanted))
+    result = dict(zip(wanted, layers_read, strict=True))
     metadata: dict = {}
     if METADATA_TABLE in set(available["name"]):
         table = pyogrio.read_dataframe(path, layer=METADATA_TABLE)
