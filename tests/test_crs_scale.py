@@ -212,3 +212,11 @@ def test_data_spanning_several_zones_import_save_and_load(tmp_path):
     # another zone that fails the test is still refused
     with pytest.raises(CRSError, match="beyond the"):
         parkmap.Park(park.layers, crs="EPSG:4543")
+
+
+def test_extent_skips_layers_without_geometry(clusters):
+    layer = clusters.to_crs(4545)
+    empty = gpd.GeoDataFrame(geometry=[shapely.Polygon(), None], crs=4545)
+    assert lonlat_bounds([empty, layer, empty]) == pytest.approx(lonlat_bounds([layer]))
+    with pytest.raises(CRSError, match="no layer has a coordinate reference system"):
+        lonlat_bounds([empty, gpd.GeoDataFrame(geometry=[], crs=4545)])

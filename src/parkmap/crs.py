@@ -347,9 +347,9 @@ def lonlat_bounds(frames: Iterable) -> tuple[float, float, float, float]:
     """
     boxes = []
     for gdf in frames:
-        if gdf.crs is None or not len(gdf) or gdf.geometry.is_empty.all():
+        if gdf.crs is None or not len(gdf):
             continue
-        bounds = gdf.total_bounds
+        bounds = gdf.total_bounds  # NaN where every geometry is empty or missing
         if not np.all(np.isfinite(bounds)):
             continue
         crs = CRS.from_user_input(gdf.crs)
