@@ -114,3 +114,20 @@ def test_bad_input_is_one_line_without_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     usage = subprocess.run([*cmd, "report", "--format", "pdf"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+def test_debug_log_says_where_the_time_goes(park_file):
+    done = subprocess.run(
+        [sys.executable, "-m", "parkmap.cli", "-vv", "availability", "--data", park_file],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "DEBUG" in line]
+    read = [line for line in lines if f"{park_file}: read " in line]
+    assert len(read) == 1 and "checked (CRS, columns, geometry)" in read[0]
+    phases = [line for line in lines if "availability: plan " in line]
+    assert len(phases) == 1
+    seconds = [float(word) for word in phases[0].replace(",", "").split() if word[0].isdigit()]
+    assert len(seconds) == 3 and all(s >= 0 for s in seconds)

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -306,6 +307,7 @@ def load_park(path: str | os.PathLike, *, crs=None, layers: list[str] | None = N
         If the path is missing or is not a park file.
     """
     path = Path(path)
+    started = time.perf_counter()
     if path.is_dir():
         found, metadata = read_geojson_dir(path)
     elif path.suffix.lower() == ".gpkg":
@@ -317,7 +319,15 @@ def load_park(path: str | os.PathLike, *, crs=None, layers: list[str] | None = N
             f"{path}: a park is a GeoPackage (.gpkg) or a folder of .geojson layers; "
             "use `parkmap import` for other formats"
         )
-    return Park(found, crs=crs, metadata=metadata, source=str(path))
+    read = time.perf_counter()
+    park = Park(found, crs=crs, metadata=metadata, source=str(path))
+    log.debug(
+        "%s: read %.2f s, checked (CRS, columns, geometry) %.2f s",
+        path,
+        read - started,
+        time.perf_counter() - read,
+    )
+    return park
 
 
 def _is_park(path: Path) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -215,7 +216,9 @@ def availability(
             overwrite=engine.overwrite,
         )
         return make_result(park, rules, repairs + problems, table, land, parcels_out, None)
+    started = time.perf_counter()
     plan = make_plan(park, rules)
+    planned = time.perf_counter()
     log.info("availability: %d %s, rules %s", len(plan.units), plan.mode, rules.source)
     with _progress_bar(progress, len(plan.units), plan.mode[:-1]) as bar:
         result = run_waterfall(
@@ -229,6 +232,7 @@ def availability(
             chunk_size=chunk_size,
             progress=bar.update,
         )
+    computed = time.perf_counter()
     areas = {c: result.areas[c] for c in categories}
     areas["conditional"] = result.conditional_m2
     if plan.mode == "clusters":
@@ -238,6 +242,12 @@ def availability(
             park["parcels"], park_layer(park, "subparks"), park.crs, result, areas
         )
         waterfall = None
+    log.debug(
+        "availability: plan %.2f s, waterfall %.2f s, attribution and frames %.2f s",
+        planned - started,
+        computed - planned,
+        time.perf_counter() - computed,
+    )
     return make_result(park, rules, repairs, table, land, parcels, waterfall)
 
 
