@@ -106,14 +106,24 @@ def test_english_report_without_figures(dianjiang, avail, tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
-def test_libreoffice_converts_it(zh_report, tmp_path):  # pragma: no cover - not in CI
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_libreoffice_opens_it(zh_report, tmp_path):
+    # a real word processor lays the report out: the PDF it prints holds the Chinese
+    # headings as text and the six pictures
     out = subprocess.run(
         ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), zh_report],
         capture_output=True,
         timeout=300,
     )
-    assert out.returncode == 0
-    assert list(tmp_path.glob("*.pdf"))
+    assert out.returncode == 0, out.stderr
+    (pdf,) = tmp_path.glob("*.pdf")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for heading in ("一、面积统计", "二、用地可用性", "五、坐标系与数据来源"):
+        assert heading in text
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    assert len(images.stdout.splitlines()) - 2 >= 6  # two header lines, then one per image
 
 
 def test_markdown_blocks_reads_the_text_reports_tables(dianjiang):
